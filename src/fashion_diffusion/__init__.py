@@ -1,0 +1,1 @@
+"""fashion-diffusion: a tracked class-conditional diffusion pipeline on Fashion-MNIST."""

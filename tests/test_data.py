@@ -1,0 +1,56 @@
+import gzip
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from fashion_diffusion.data import DataError, load_raw, parse_idx, read_verified, to_model_range, to_uint8
+
+DEBIAN = Path("/usr/share/datasets/fashion-mnist")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _idx(array: np.ndarray) -> bytes:
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(d.to_bytes(4, "big") for d in array.shape)
+    return header + array.astype(np.uint8).tobytes()
+
+
+def test_parse_idx_round_trip():
+    array = np.arange(24, dtype=np.uint8).reshape(2, 3, 4)
+    np.testing.assert_array_equal(parse_idx(_idx(array)), array)
+
+
+def test_wrong_checksum_names_the_file(tmp_path):
+    (tmp_path / "train-labels-idx1-ubyte.gz").write_bytes(gzip.compress(_idx(np.zeros(10, dtype=np.uint8))))
+    with pytest.raises(DataError, match=r"train-labels-idx1-ubyte\.gz: md5 of the decompressed data is"):
+        read_verified(tmp_path, "train-labels-idx1-ubyte")
+
+
+def test_prepare_stage_reports_bad_data_in_one_line(tmp_path):
+    (tmp_path / "params.yaml").write_text(f"data:\n  source: {tmp_path}\n  download_fallback: false\n")
+    (tmp_path / "train-images-idx3-ubyte.gz").write_bytes(gzip.compress(_idx(np.zeros((2, 28, 28)))))
+    result = subprocess.run([sys.executable, str(ROOT / "stages/prepare.py")], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"error: {tmp_path}/train-images-idx3-ubyte.gz: md5 of the decompressed data is ")
+    assert lines[0].endswith("expected f4a8712d7a061bf5bd6d2ca38dc4d50a")
+    assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.skipif(not DEBIAN.is_dir(), reason="Debian's dataset-fashion-mnist is not installed")
+def test_debian_files_verify_and_load():
+    data = load_raw(DEBIAN, train_limit=100, test_limit=50)
+    assert data.train_images.shape == (100, 28, 28) and data.train_images.dtype == np.uint8
+    assert data.test_labels.shape == (50,) and set(data.train_labels) <= set(range(10))
+
+
+def test_model_range_round_trip():
+    images = np.array([[[0, 128, 255]]], dtype=np.uint8)
+    x = to_model_range(images)
+    assert x.shape == (1, 1, 1, 3) and x.min() == -1 and x.max() == 1
+    np.testing.assert_array_equal(to_uint8(x), images)
+    assert torch.is_tensor(x)
