@@ -16,14 +16,15 @@ METRICS = ["models/train_metrics.json", "models/clip_scorer_metrics.json", "mode
 def main() -> None:
     params = to_dict(load_params())
     outputs = RunOutputs.load(Path("."), params)
-    REPORT.write_text(render(outputs, tracking.run_name()))
+    name = tracking.run_name()
+    REPORT.write_text(render(outputs, name))
     metrics = {Path(path).stem: stage.read_json(path) for path in METRICS}
     curves = {
         "train_loss": outputs.loss.rename(columns={"loss": "value"}),
         "train_lr": outputs.loss.rename(columns={"lr": "value"}),
         "fid_over_training": outputs.quality.rename(columns={"fid": "value"}),
     }
-    run = tracking.log_pipeline_run(params, metrics, curves, [REPORT, Path("reports/figures"), Path("dvc.lock")])
+    run = tracking.log_pipeline_run(name, params, metrics, curves, [REPORT, Path("reports/figures"), Path("dvc.lock")])
     stage.write_json("reports/mlflow_run.json", run)
     print(f"wrote {REPORT}; MLflow run {run['run_name']} ({run['run_id']}) in {run['tracking_uri']}")
 

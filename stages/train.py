@@ -9,7 +9,7 @@ from fashion_diffusion.config import load_params, resolve_device
 from fashion_diffusion.data import load_prepared, to_model_range, to_uint8
 from fashion_diffusion.schedule import cosine_schedule, q_sample
 from fashion_diffusion.style import StyleBins
-from fashion_diffusion.training import save_model, train
+from fashion_diffusion.training import clip_alignment_loss, save_model, train
 from fashion_diffusion.unet import count_parameters, unet_config
 
 FIGURES = Path("reports/figures/train")
@@ -17,12 +17,10 @@ FORWARD_FRACTIONS = [0.0, 0.05, 0.1, 0.25, 0.5, 0.75, 1.0]  # of the T steps
 
 
 def clip_guidance(p, class_names: list[str], device: torch.device):
-    """1 - cosine(image, class prompt) in the in-domain scorer's space, differentiable in the image."""
     from fashion_diffusion.clip_scorer import load_scorer
 
     scorer = load_scorer("trained", "", device)
-    text = scorer.text_features([p.clip.class_prompt.format(label=name) for name in class_names]).detach()
-    return lambda x0, labels: 1 - (scorer.image_features(x0) * text[labels]).sum(dim=-1)
+    return clip_alignment_loss(scorer, [p.clip.class_prompt.format(label=name) for name in class_names])
 
 
 def forward_figure(images: np.ndarray, labels: np.ndarray, class_names: list[str], timesteps: int, cosine_s: float) -> None:

@@ -6,6 +6,8 @@ import json
 import time
 from pathlib import Path
 
+import torch
+
 from fashion_diffusion import judge
 from fashion_diffusion.config import load_params, resolve_device
 from fashion_diffusion.data import load_prepared, to_model_range
@@ -13,6 +15,8 @@ from fashion_diffusion.data import load_prepared, to_model_range
 
 def main() -> None:
     cfg = load_params().judge
+    if cfg.threads > 0:
+        torch.set_num_threads(cfg.threads)
     data = load_prepared("data/prepared/fashion_mnist.npz")
     train_images, test_images = to_model_range(data.train_images), to_model_range(data.test_images)
 
@@ -23,15 +27,14 @@ def main() -> None:
     judge.save_judge(model, "models/judge.pt", cfg)
 
     accuracy, per_class = judge.evaluate_accuracy(model, test_images, data.test_labels)
-    floors = {str(n): judge.fid_floor(model, train_images, test_images, n, seed=cfg.seed)
-              for n in cfg.fid_floor_sizes}
+    floors = judge.fid_floors(model, train_images, test_images, cfg.fid_floor_sizes, seed=cfg.seed)
     report = {
         "test_accuracy": accuracy,
         "per_class_test_accuracy": dict(zip(data.class_names, per_class.tolist())),
         "train_seconds": round(train_seconds, 1),
         "parameters": sum(p.numel() for p in model.parameters()),
         # FID of n real training images against the whole real test set, in judge features
-        "fid_floor": floors,
+        "fid_floor": {str(n): value for n, value in floors.items()},
         "fid_floor_reference_images": len(test_images),
     }
     Path("models/judge_metrics.json").write_text(json.dumps(report, indent=2) + "\n")

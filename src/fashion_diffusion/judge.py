@@ -158,17 +158,24 @@ def evaluate_accuracy(model: JudgeNet, images: torch.Tensor, labels) -> tuple[fl
     return metrics.class_accuracy(probs, labels, model.config.num_classes)
 
 
-def fid_floor(model: JudgeNet, train_images: torch.Tensor, reference_images: torch.Tensor,
-              n: int, seed: int) -> float:
-    """FID between n real training images (drawn with `seed`) and all of reference_images.
+def fid_floors(model: JudgeNet, train_images: torch.Tensor, reference_images: torch.Tensor,
+               sizes: list[int], seed: int) -> dict[int, float]:
+    """FID of n real training images (drawn with `seed`) against all of reference_images, per n.
 
-    The FID a perfect generator would get with n samples against the same reference set: the
+    What a perfect generator would score with n samples against the same reference set: the
     floor to read generated-sample FIDs against (FID is biased upwards at small n).
     """
-    if not 2 <= n <= len(train_images):
-        raise ValueError(f"n must be in [2, {len(train_images)}], got {n}")
-    pick = torch.randperm(len(train_images), generator=torch.Generator().manual_seed(seed))[:n]
-    return metrics.fid(features(model, train_images[pick]), features(model, reference_images))
+    if not all(2 <= n <= len(train_images) for n in sizes):
+        raise ValueError(f"each n must be in [2, {len(train_images)}], got {sizes}")
+    reference = features(model, reference_images)
+    order = torch.randperm(len(train_images), generator=torch.Generator().manual_seed(seed))
+    return {n: metrics.fid(features(model, train_images[order[:n]]), reference) for n in sizes}
+
+
+def fid_floor(model: JudgeNet, train_images: torch.Tensor, reference_images: torch.Tensor,
+              n: int, seed: int) -> float:
+    """`fid_floors` at one sample size n (the draws are nested: same value as in a list of sizes)."""
+    return fid_floors(model, train_images, reference_images, [n], seed)[n]
 
 
 def save_judge(model: JudgeNet, path: str | Path, cfg: JudgeConfig | None = None) -> None:

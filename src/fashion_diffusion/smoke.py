@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-COPIED = ["dvc.yaml", "params.yaml", "stages", "src", ".dvcignore"]
+COPIED = ["dvc.yaml", "params.yaml", "stages", "src", ".dvcignore", ".gitignore"]
 TINY = {
     "data.train_limit": 2000, "data.test_limit": 500,
     "model.archs.basic.channels": [8, 16], "model.archs.large.channels": [8, 16, 16],

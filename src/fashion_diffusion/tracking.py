@@ -45,7 +45,8 @@ def numeric(flat: dict[str, object]) -> dict[str, float]:
     return {k: float(v) for k, v in flat.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 
-def log_pipeline_run(params: dict, metrics: dict, curves: dict[str, pd.DataFrame], artifacts: list[Path]) -> dict:
+def log_pipeline_run(name: str, params: dict, metrics: dict, curves: dict[str, pd.DataFrame],
+                     artifacts: list[Path]) -> dict:
     """Log params, final metrics, step curves ({name: DataFrame with columns step, value}) and
     artifact files/folders to a new run. Returns {'run_id', 'run_name', 'tracking_uri', 'experiment'}."""
     import mlflow
@@ -53,7 +54,7 @@ def log_pipeline_run(params: dict, metrics: dict, curves: dict[str, pd.DataFrame
 
     mlflow.set_tracking_uri(tracking_uri())
     mlflow.set_experiment(EXPERIMENT)
-    with mlflow.start_run(run_name=run_name()) as run:
+    with mlflow.start_run(run_name=name) as run:
         mlflow.set_tags({"dvc_experiment": os.environ.get("DVC_EXP_NAME", "workspace"), "git_commit": _git_commit()})
         mlflow.log_params({k: str(v) for k, v in flatten(params).items()})
         mlflow.log_metrics(numeric(flatten(metrics)))

@@ -194,6 +194,13 @@ def guided_loss_term(schedule: NoiseSchedule, x_t: torch.Tensor, t: torch.Tensor
     return (weight * guidance_loss(x0_pred, class_labels[keep])).sum() / weight.sum().clamp(min=1e-8)
 
 
+def clip_alignment_loss(scorer, prompts: list[str]) -> GuidanceLoss:
+    """1 - cosine(image embedding, embedding of the prompt of each example's class); differentiable
+    in the images through the frozen scorer (a `clip_scorer.Scorer`). prompts: one per class."""
+    text = scorer.text_features(prompts).detach()  # (classes, D)
+    return lambda x0, labels: 1 - (scorer.image_features(x0) * text[labels.to(text.device)]).sum(dim=-1)
+
+
 def loss_by_timestep(model: UNet, schedule: NoiseSchedule, images: torch.Tensor, class_labels: torch.Tensor,
                      buckets: int, seed: int, batch_size: int = 256) -> pd.DataFrame:
     """MSE of the noise prediction on held-out images, for t bucketed into `buckets` equal ranges.
