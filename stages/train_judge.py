@@ -2,13 +2,11 @@
 
 Outs: models/judge.pt, models/judge_metrics.json. Params: judge.*.
 """
-import json
 import time
-from pathlib import Path
 
 import torch
 
-from fashion_diffusion import judge
+from fashion_diffusion import judge, stage
 from fashion_diffusion.config import load_params, resolve_device
 from fashion_diffusion.data import load_prepared, to_model_range
 
@@ -37,9 +35,9 @@ def main() -> None:
         "fid_floor": {str(n): value for n, value in floors.items()},
         "fid_floor_reference_images": len(test_images),
     }
-    Path("models/judge_metrics.json").write_text(json.dumps(report, indent=2) + "\n")
+    stage.write_json("models/judge_metrics.json", report)
     print(f"judge: test accuracy {accuracy:.4f} after {train_seconds:.0f} s; FID floors {floors}")
 
 
 if __name__ == "__main__":
-    main()
+    stage.run(main)

@@ -25,13 +25,14 @@ from tqdm import tqdm
 
 from fashion_diffusion.config import ClipTrainConfig, to_dict
 from fashion_diffusion.data import to_model_range
+from fashion_diffusion.errors import InputError
 
 # Roles of the training captions, in caption-id order; `ClipTrainConfig.captions` maps each to a template.
 CAPTION_ROLES = ("plain", "clear", "blurry", "noisy")
 HOW_TO_PROVIDE = "download the checkpoint elsewhere and set clip.pretrained: /path/to/file.pt"
 
 
-class ScorerError(RuntimeError):
+class ScorerError(InputError, RuntimeError):
     """A scorer whose weights cannot be obtained; the one-line message says how to provide them."""
 
 

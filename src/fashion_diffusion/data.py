@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .errors import InputError
+
 CLASS_NAMES = ["t-shirt", "trouser", "pullover", "dress", "coat",
                "sandal", "shirt", "sneaker", "bag", "ankle boot"]
 
@@ -29,7 +31,7 @@ IDX_MD5 = {
 }
 
 
-class DataError(RuntimeError):
+class DataError(InputError, RuntimeError):
     """Missing or corrupt dataset files; the message names the file."""
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from fashion_diffusion.errors import InputError
 from fashion_diffusion.metrics import spearman
 
 
-class SelectionError(ValueError):
+class SelectionError(InputError, ValueError):
     """A bad selection request; the message names the offending key or class."""
 
 

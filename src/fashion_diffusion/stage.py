@@ -8,23 +8,14 @@ from typing import Callable
 
 import numpy as np
 
-
-def input_errors() -> tuple[type[Exception], ...]:
-    """Exception types that mean bad input (params, data, weights), not a bug."""
-    from .clip_scorer import ScorerError
-    from .config import ParamsError
-    from .data import DataError
-    from .selection import SelectionError
-    from .style import StyleRequestError
-
-    return ParamsError, DataError, ScorerError, SelectionError, StyleRequestError
+from .errors import InputError
 
 
 def run(main: Callable[[], None]) -> None:
     """Run a stage; bad input ends it with one line on stderr and exit status 1, no traceback."""
     try:
         main()
-    except input_errors() as error:
+    except InputError as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(1)
 

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from fashion_diffusion.errors import InputError
 from fashion_diffusion.metrics import spearman
 
 # Names for the default three levels; other level counts are named level0..levelN-1.
@@ -32,7 +33,7 @@ THREE_LEVEL_NAMES = {
 }
 
 
-class StyleRequestError(ValueError):
+class StyleRequestError(InputError, ValueError):
     """An unknown style attribute or level; the message lists the valid names."""
 
 

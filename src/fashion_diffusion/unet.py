@@ -135,12 +135,9 @@ class UNet(nn.Module):
                                    i in config.attention_levels))
             self.downsample.append(nn.Conv2d(out_ch, out_ch, 3, stride=2, padding=1) if i < len(ch) - 1 else nn.Identity())
             in_ch = out_ch
-        self.middle = Level(block, ch[-1], ch[-1], 2, emb_dim, groups, bool(config.attention_levels))
+        self.middle = Level(block, ch[-1], ch[-1], config.blocks_per_level, emb_dim, groups, bool(config.attention_levels))
         self.up = nn.ModuleList()
-        self.upsample = nn.ModuleList()
-        for j, i in enumerate(reversed(range(len(ch)))):
-            # the deepest level has no downsample, so nothing to undo there
-            self.upsample.append(nn.Conv2d(in_ch, in_ch, 3, padding=1) if j > 0 else nn.Identity())
+        for i in reversed(range(len(ch))):
             self.up.append(Level(block, in_ch + ch[i], ch[i], config.blocks_per_level, emb_dim, groups,
                                  i in config.attention_levels))
             in_ch = ch[i]
@@ -176,11 +173,11 @@ class UNet(nn.Module):
             skips.append(h)
             h = down(h)
         h = self.middle(h, emb)
-        for level, up in zip(self.up, self.upsample):
+        for level in self.up:
             skip = skips.pop()
-            if h.shape[-2:] != skip.shape[-2:]:
+            if h.shape[-2:] != skip.shape[-2:]:  # nearest upsampling; the level's first conv mixes it
                 h = F.interpolate(h, size=skip.shape[-2:], mode="nearest")
-            h = level(torch.cat([up(h), skip], dim=1), emb)
+            h = level(torch.cat([h, skip], dim=1), emb)
         return self.conv_out(F.silu(self.norm_out(h)))
 
 
