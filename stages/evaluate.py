@@ -42,7 +42,7 @@ def main() -> None:
     n_small = e.tradeoff_per_class * classes
     snapshots = sorted(Path("models/snapshots").glob("step_*.pt"))
     quality, strip = evaluation.quality_over_training(snapshots, UNetConfig(**meta["model_config"]), schedule, reference,
-                                                      e.snapshot_per_class, e.snapshot_ddim_steps,
+                                                      e.snapshot_per_class, e.snapshot_ddim_steps, p.sample.eta,
                                                       p.sample.guidance_scale, e.seed, shape, device)
     trajectory = np.load("data/samples/trajectory.npz")
     points, curve = evaluation.recognition(reference, trajectory["x0_pred"], trajectory["labels"], trajectory["fractions"])

@@ -53,7 +53,7 @@ def main() -> None:
 
     per = p.sample.trajectory_per_class
     trajectory_labels = torch.arange(classes, device=device).repeat_interleave(per)
-    _, trajectory = sample(model, schedule, trajectory_labels, steps=meta["timesteps"], eta=1.0,
+    _, trajectory = sample(model, schedule, trajectory_labels, steps=p.sample.trajectory_steps, eta=1.0,
                            guidance_scale=p.sample.guidance_scale,
                            generator=torch.Generator().manual_seed(p.sample.seed + 1),
                            style_labels=style.expand(len(trajectory_labels), -1), image_shape=shape,
@@ -63,7 +63,7 @@ def main() -> None:
     np.savez_compressed(OUT / "trajectory.npz", fractions=trajectory.fractions, x_t=x_t, x0_pred=x0,
                         labels=trajectory_labels.cpu().numpy())
     denoising_figure(x_t, trajectory.fractions, p.sample.denoise_fractions, per, class_names,
-                     FIGURES / "denoising_xt.png", "Reverse process x_t (DDPM, % of denoising done)")
+                     FIGURES / "denoising_xt.png", f"Reverse process x_t ({p.sample.trajectory_steps} steps, eta 1; % of denoising done)")
     denoising_figure(x0, trajectory.fractions, p.sample.denoise_fractions, per, class_names,
                      FIGURES / "denoising_x0.png", "Predicted x0 along the same trajectories")
     stage.write_json(OUT / "sample_metrics.json", {

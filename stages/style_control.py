@@ -38,7 +38,7 @@ def main() -> None:
     names = meta["class_names"]
     labels, styles = requests(bins, len(names), p.evaluate.style_per_level)
     images, _ = sample(model, cosine_schedule(meta["timesteps"], meta["cosine_s"]), torch.as_tensor(labels, device=device),
-                       steps=p.sample.ddim_steps, eta=p.sample.eta, guidance_scale=p.sample.guidance_scale,
+                       steps=p.evaluate.style_ddim_steps, eta=p.sample.eta, guidance_scale=p.sample.guidance_scale,
                        generator=torch.Generator().manual_seed(p.evaluate.seed),
                        style_labels=torch.as_tensor(styles, device=device), image_shape=tuple(meta["image_shape"]))
     images = to_uint8(images)

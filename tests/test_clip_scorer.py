@@ -1,5 +1,6 @@
 """CLIP scorer: loading (trained and open_clip files), clear errors, AUC, gradients, a tiny trained scorer."""
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -34,12 +35,21 @@ def tiny_arch(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """A tiny scorer trained for 400 steps on 2000 real images (about 10-15 s on 2 cores)."""
+    """A tiny scorer trained for 400 steps on 2000 real images (about 10 s).
+
+    One thread: a model this small gains nothing from more, and several threads on a busy
+    machine slow its many small ops down tenfold.
+    """
     if not DATASET.is_dir():
         pytest.skip("Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)")
     dataset = load_raw(DATASET, train_limit=2000, test_limit=200)
-    model = clip_scorer.train_scorer(dataset.train_images, dataset.train_labels, CLASS_NAMES, TINY,
-                                     torch.device("cpu"))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        model = clip_scorer.train_scorer(dataset.train_images, dataset.train_labels, CLASS_NAMES, TINY,
+                                         torch.device("cpu"))
+    finally:
+        torch.set_num_threads(threads)
     path = tmp_path_factory.mktemp("clip") / "clip_scorer.pt"
     clip_scorer.save_scorer(model, TINY, path)
     return load_scorer("trained", "", "cpu", trained_path=path), dataset
@@ -64,6 +74,13 @@ def test_missing_weights_file_is_one_clear_line(tiny_arch, tmp_path):
     message = str(error.value)
     assert "\n" not in message
     assert "absent.pt" in message and "set clip.pretrained: /path/to/file.pt" in message
+
+
+def test_weights_of_another_architecture_are_a_clear_error(tiny_arch, tmp_path):
+    path = tmp_path / "other.pt"
+    torch.save(clip_scorer.build_model(TINY, 28).state_dict(), path)
+    with pytest.raises(ScorerError, match=r"other\.pt does not hold fd-tiny-test weights .*set clip.pretrained"):
+        load_scorer(tiny_arch, str(path), "cpu")
 
 
 def test_unknown_tag_and_unknown_arch_are_clear(tiny_arch):
@@ -140,3 +157,13 @@ def test_trained_scorer_beats_chance_and_separates_blur(trained):
     assert set(metrics) == {"zero_shot_accuracy", "auc_clear_vs_blurred", "auc_clear_vs_noised"}
     assert metrics["zero_shot_accuracy"] > 0.3
     assert metrics["auc_clear_vs_blurred"] > 0.9
+
+
+def test_training_is_deterministic_under_the_seed():
+    images = np.random.default_rng(0).integers(0, 256, (64, 28, 28), dtype=np.uint8)
+    labels = np.arange(64) % 10
+    config = replace(TINY, steps=3, batch_size=16)
+    first, second = (clip_scorer.train_scorer(images, labels, CLASS_NAMES, config, torch.device("cpu"))
+                     for _ in range(2))
+    for (name, a), b in zip(first.state_dict().items(), second.state_dict().values()):
+        torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)

@@ -45,11 +45,18 @@ def test_one_mlflow_run_holds_curve_metrics_and_report(repo):
     assert {"assessment.md", "figures"} <= artifacts
 
 
-def test_experiment_is_listed_by_dvc_and_mlflow(repo):
-    result = smoke.run(repo, "exp", "run", "-S", "train.max_steps=16", "--name", "fewer-steps")
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+def test_experiments_are_listed_by_dvc_and_mlflow(repo):
+    for name, override in (("fewer-steps", "train.max_steps=16"), ("large-arch", "model.arch=large")):
+        result = smoke.run(repo, "exp", "run", "-S", override, "--name", name)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     shown = smoke.run(repo, "exp", "show", "--json")
-    assert shown.returncode == 0 and "fewer-steps" in shown.stdout
-    names = [r.info.run_name for r in _client(repo).search_runs(
-        [_client(repo).get_experiment_by_name("fashion-diffusion").experiment_id])]
-    assert len(names) == 2 and "fewer-steps" in names
+    assert shown.returncode == 0
+    experiments = {exp["name"]: exp for baseline in json.loads(shown.stdout) for exp in baseline.get("experiments") or []}
+    assert {"fewer-steps", "large-arch"} <= set(experiments)
+    for name in ("fewer-steps", "large-arch"):
+        metrics = experiments[name]["revs"][0]["data"]["metrics"]
+        assert metrics["reports/metrics/evaluate.json"]["data"]["fid"] > 0
+        assert metrics["models/train_metrics.json"]["data"]["final_loss"] > 0
+    client = _client(repo)
+    runs = client.search_runs([client.get_experiment_by_name("fashion-diffusion").experiment_id])
+    assert len(runs) == 3 and {"fewer-steps", "large-arch"} <= {r.info.run_name for r in runs}

@@ -23,7 +23,7 @@ from open_clip.model import get_model_preprocess_cfg, set_model_preprocess_cfg
 from open_clip.transform import PreprocessCfg
 from tqdm import tqdm
 
-from fashion_diffusion.config import ClipTrainConfig, to_dict
+from fashion_diffusion.config import ClipTrainConfig, ParamsError, to_dict
 from fashion_diffusion.data import to_model_range
 from fashion_diffusion.errors import InputError
 
@@ -41,17 +41,17 @@ class ScorerError(InputError, RuntimeError):
 def gaussian_blur(images: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
     """Blur each image with its own sigma (pixels): (N, C, H, W), (N,) -> (N, C, H, W).
 
-    Separable kernel of radius ceil(3 * max sigma), reflect padding at the borders.
+    Each output pixel is the Gaussian-weighted mean of the pixels inside the image (weights
+    renormalised at the borders), applied as per-image (H, H) and (W, W) matrices.
     """
-    n, c, h, w = images.shape
-    radius = math.ceil(3 * float(sigma.max()))
-    offsets = torch.arange(-radius, radius + 1, dtype=images.dtype, device=images.device)
-    kernel = torch.exp(-0.5 * (offsets[None] / sigma[:, None].to(images)) ** 2)  # (N, K)
-    kernel = (kernel / kernel.sum(dim=1, keepdim=True)).repeat_interleave(c, dim=0)  # (N*C, K)
-    x = images.reshape(1, n * c, h, w)  # one group per image channel
-    x = F.conv2d(F.pad(x, (radius, radius, 0, 0), mode="reflect"), kernel[:, None, None, :], groups=n * c)
-    x = F.conv2d(F.pad(x, (0, 0, radius, radius), mode="reflect"), kernel[:, None, :, None], groups=n * c)
-    return x.reshape(n, c, h, w)
+    def blur_matrix(size: int) -> torch.Tensor:  # (N, 1, size, size), rows sum to one
+        position = torch.arange(size, dtype=images.dtype, device=images.device)
+        distance = (position[:, None] - position[None, :]) / sigma.to(images)[:, None, None]
+        weights = torch.exp(-0.5 * distance ** 2)
+        return (weights / weights.sum(dim=2, keepdim=True))[:, None]
+
+    height, width = images.shape[-2:]
+    return blur_matrix(height) @ images @ blur_matrix(width).transpose(-1, -2)
 
 
 def _uniform(bounds: list[float], n: int, generator: torch.Generator) -> torch.Tensor:
@@ -61,8 +61,6 @@ def _uniform(bounds: list[float], n: int, generator: torch.Generator) -> torch.T
 
 def random_blur(images: torch.Tensor, sigma_range: list[float], generator: torch.Generator) -> torch.Tensor:
     """Gaussian blur with sigma drawn uniformly from `sigma_range` per image; (N, 1, H, W) on the CPU."""
-    if len(images) == 0:
-        return images
     return gaussian_blur(images, _uniform(sigma_range, len(images), generator))
 
 
@@ -184,7 +182,7 @@ def train_scorer(images: np.ndarray, labels: np.ndarray, class_names: list[str],
     the batch gathers them: the same features ClipLoss would get from encoding every caption.
     """
     if set(cfg.captions) != set(CAPTION_ROLES):
-        raise ValueError(f"clip.train.captions must have exactly the keys {', '.join(CAPTION_ROLES)}")
+        raise ParamsError(f"params.yaml: clip.train.captions must have exactly the keys {', '.join(CAPTION_ROLES)}")
     labels = torch.tensor(labels)
     with torch.random.fork_rng(devices=[]):  # initial weights from the config's seed, not global state
         torch.manual_seed(cfg.seed)
@@ -255,9 +253,10 @@ def load_scorer(model: str, pretrained: str, device: torch.device | str,
         clip_model = open_clip.create_model(model, pretrained=pretrained, device=device, require_pretrained=True)
         tokenizer = open_clip.get_tokenizer(model)
     except (RuntimeError, OSError, ValueError) as error:
-        reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
-        raise ScorerError(f"clip.pretrained: cannot load {model} weights from {pretrained!r} ({reason}); "
-                          f"{HOW_TO_PROVIDE}") from None
+        reason = (str(error).splitlines() or [type(error).__name__])[0][:200]
+        problem = (f"could not download the {pretrained!r} weights for {model} (offline?)" if is_tag
+                   else f"{pretrained} does not hold {model} weights ({reason})")
+        raise ScorerError(f"clip.pretrained: {problem}; {HOW_TO_PROVIDE}") from None
     return Scorer(clip_model, tokenizer, device)
 
 
@@ -290,7 +289,7 @@ def roc_auc(positive: np.ndarray | torch.Tensor, negative: np.ndarray | torch.Te
     """P(score of a positive > score of a negative), ties counting one half (Mann-Whitney U / n_pos n_neg)."""
     positive, negative = np.asarray(positive, dtype=np.float64), np.asarray(negative, dtype=np.float64)
     scores = np.concatenate([positive, negative])
-    values, inverse, counts = np.unique(scores, return_inverse=True, return_counts=True)
+    _, inverse, counts = np.unique(scores, return_inverse=True, return_counts=True)
     average_rank = np.cumsum(counts) - (counts - 1) / 2.0  # 1-based rank, averaged over ties
     rank_sum = average_rank[inverse[:len(positive)]].sum()
     n_pos, n_neg = len(positive), len(negative)

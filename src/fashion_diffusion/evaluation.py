@@ -67,7 +67,7 @@ def sampler_tradeoff(model: UNet, schedule: NoiseSchedule, reference: Reference,
     for name, steps, run_eta in runs:
         out = generate(model, schedule, per_class, reference.num_classes, steps, run_eta, guidance_scale, seed, image_shape)
         score = reference.score(out.images, out.labels)
-        rows.append({"sampler": name, "steps": steps, "seconds": out.seconds,
+        rows.append({"sampler": name, "steps": steps, "eta": run_eta, "seconds": out.seconds,
                      "images_per_second": len(out.labels) / out.seconds,
                      "fid": score["fid"], "accuracy": score["accuracy"]})
         print(f"{name} {steps:4d} steps: {out.seconds:6.1f} s, FID {score['fid']:.2f}, accuracy {score['accuracy']:.3f}")
@@ -75,8 +75,9 @@ def sampler_tradeoff(model: UNet, schedule: NoiseSchedule, reference: Reference,
 
 
 def quality_over_training(snapshots: list[Path], model_config: UNetConfig, schedule: NoiseSchedule,
-                          reference: Reference, per_class: int, steps: int, guidance_scale: float, seed: int,
-                          image_shape: tuple[int, int, int], device: torch.device) -> tuple[pd.DataFrame, np.ndarray]:
+                          reference: Reference, per_class: int, steps: int, eta: float, guidance_scale: float,
+                          seed: int, image_shape: tuple[int, int, int],
+                          device: torch.device) -> tuple[pd.DataFrame, np.ndarray]:
     """FID and accuracy of each EMA snapshot with a fixed seed; also (snapshots, classes, H, W) of the
     first sample of each class, for a strip of grids."""
     model = UNet(model_config).to(device).eval()
@@ -84,7 +85,7 @@ def quality_over_training(snapshots: list[Path], model_config: UNetConfig, sched
     for path in snapshots:
         state = torch.load(path, map_location=device, weights_only=True)
         model.load_state_dict(state["ema"])
-        out = generate(model, schedule, per_class, reference.num_classes, steps, 0.0, guidance_scale, seed, image_shape)
+        out = generate(model, schedule, per_class, reference.num_classes, steps, eta, guidance_scale, seed, image_shape)
         score = reference.score(out.images, out.labels)
         rows.append({"step": int(state["step"]), "fid": score["fid"], "accuracy": score["accuracy"]})
         firsts.append(out.images[::per_class])

@@ -128,7 +128,7 @@ def recognition_section(o: RunOutputs) -> str:
              if pc["recognition_median"].notna().any() else "No class was recognised in any trajectory.")
     return f"""### 1.3 When does the image become recognisable?
 Measured with the independent judge (section 5) on the predicted x0 along {int(o.params['sample']['trajectory_per_class'])}
-DDPM trajectories per class: the recognition point is the fraction of the denoising process after which the judge's
+stochastic trajectories per class ({o.params['sample']['trajectory_steps']} steps, eta = 1, the DDPM update on a coarser grid): the recognition point is the fraction of the denoising process after which the judge's
 prediction is the requested class and stays so. Median over all trajectories: **{pct(o.evaluate['recognition_point_median'])}**
 of the process. {order} {total} trajectories never settled on their class.
 
@@ -185,7 +185,7 @@ curve mixes easy and hard noise levels; on held-out test images the error is lar
 {figure("figures/evaluate/loss_by_timestep.png", "Loss by timestep")}
 
 ### 3.2 Quality over training
-EMA snapshots sampled with the same seed ({o.params['evaluate']['snapshot_ddim_steps']} DDIM steps,
+EMA snapshots sampled with the same seed ({o.params['evaluate']['snapshot_ddim_steps']} DDIM steps, eta {o.params['sample']['eta']:g},
 {o.params['evaluate']['snapshot_per_class']} per class); FID in the judge's feature space, with the floor that
 real training images reach at the same sample size:
 
@@ -248,7 +248,7 @@ at {s['selected_n']} images it would be dominated by small-sample bias.
 def judge_section(o: RunOutputs) -> str:
     e, j = o.evaluate, o.judge
     t = o.tradeoff
-    tradeoff = pd.DataFrame({"sampler": t["sampler"], "steps": t["steps"], "seconds": t["seconds"],
+    tradeoff = pd.DataFrame({"sampler": t["sampler"], "steps": t["steps"], "eta": t["eta"], "seconds": t["seconds"],
                              "images/s": t["images_per_second"], "FID": t["fid"], "floor": t["fid_floor"],
                              "judge accuracy": t["accuracy"]})
     pc = o.per_class

@@ -25,13 +25,14 @@ TINY = {
     "diffusion.timesteps": 50,
     "train.epochs": 1, "train.max_steps": 24, "train.batch_size": 32, "train.checkpoint_every": 8,
     "train.log_every": 2, "train.warmup_steps": 4, "train.snapshots": 2,
-    "sample.per_class": 3, "sample.ddim_steps": 5, "sample.trajectory_per_class": 2, "sample.trajectory_every": 5,
+    "sample.per_class": 3, "sample.ddim_steps": 5, "sample.trajectory_per_class": 2, "sample.trajectory_steps": 10,
+    "sample.trajectory_every": 5,
     "clip.train.steps": 10, "clip.train.batch_size": 32, "clip.train.warmup_steps": 2, "clip.validation_images": 100,
     "judge.epochs": 1, "judge.fid_floor_sizes": [20],
     "select.k": 2,
     "evaluate.fid_per_class": 4, "evaluate.tradeoff_steps": [2, 5], "evaluate.tradeoff_per_class": 2,
     "evaluate.snapshot_per_class": 2, "evaluate.snapshot_ddim_steps": 3, "evaluate.loss_by_t_images": 32,
-    "evaluate.loss_by_t_buckets": 4, "evaluate.style_per_level": 1, "evaluate.arch_bench_steps": 1,
+    "evaluate.loss_by_t_buckets": 4, "evaluate.style_per_level": 1, "evaluate.style_ddim_steps": 3, "evaluate.arch_bench_steps": 1,
     "evaluate.arch_bench_batch": 4,
 }
 
