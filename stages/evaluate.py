@@ -39,7 +39,7 @@ def main() -> None:
 
     tradeoff = evaluation.sampler_tradeoff(model, schedule, reference, e.tradeoff_steps, e.tradeoff_per_class,
                                            p.sample.eta, p.sample.guidance_scale, e.seed, shape)
-    n_small = e.tradeoff_per_class * classes
+    n_small, n_snapshot = e.tradeoff_per_class * classes, e.snapshot_per_class * classes
     snapshots = sorted(Path("models/snapshots").glob("step_*.pt"))
     quality, strip = evaluation.quality_over_training(snapshots, UNetConfig(**meta["model_config"]), schedule, reference,
                                                       e.snapshot_per_class, e.snapshot_ddim_steps, p.sample.eta,
@@ -53,9 +53,9 @@ def main() -> None:
                                                    e.arch_bench_batch, e.arch_bench_steps, p.train.bf16)}
              for name in p.model.archs]
 
-    floors = {n: judge_lib.fid_floor(judge, train_images, test, n, e.seed) for n in sorted({n_main, n_small})}
-    tradeoff["fid_floor"] = floors[n_small]
-    quality["fid_floor"] = floors[n_small]
+    floors = {n: judge_lib.fid_floor(judge, train_images, test, n, e.seed) for n in sorted({n_main, n_small, n_snapshot})}
+    tradeoff["fid_floor"] = floors[n_small]  # each FID next to the floor at its own sample size
+    quality["fid_floor"] = floors[n_snapshot]
     per_class = {"class": names, "generated_accuracy": headline["per_class_accuracy"], "real_accuracy": per_class_real,
                  "recognition_median": points.groupby("label")["recognition_point"].median().reindex(range(classes)).values,
                  "recognition_q25": points.groupby("label")["recognition_point"].quantile(0.25).reindex(range(classes)).values,

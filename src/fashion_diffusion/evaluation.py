@@ -7,7 +7,6 @@ next to its floor: the FID of the same number of real training images, so a numb
 from __future__ import annotations
 
 import multiprocessing
-import resource
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,8 +117,17 @@ def flops_per_image(model: UNet, image_shape: tuple[int, int, int]) -> int:
     return int(counter.get_total_flops())
 
 
+def peak_rss_mib() -> float:
+    """This process's peak resident memory (VmHWM). Unlike getrusage's ru_maxrss, which a spawned
+    child inherits from its parent across fork and exec, VmHWM starts afresh with the new program."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("VmHWM not found in /proc/self/status")
+
+
 def _bench_child(model_config: dict, image_shape, batch: int, steps: int, bf16: bool, queue) -> None:
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    baseline = peak_rss_mib()
     model = UNet(UNetConfig(**model_config))
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
     x = torch.randn(batch, *image_shape)
@@ -134,9 +142,9 @@ def _bench_child(model_config: dict, image_shape, batch: int, steps: int, bf16: 
         loss.backward()
         optimizer.step()
         times.append(time.perf_counter() - began)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    queue.put({"step_seconds": float(np.median(times[1:])), "peak_rss_mib": peak / 1024,
-               "rss_above_baseline_mib": (peak - baseline) / 1024})
+    peak = peak_rss_mib()
+    queue.put({"step_seconds": float(np.median(times[1:])), "peak_rss_mib": peak,
+               "rss_above_baseline_mib": peak - baseline})
 
 
 def arch_cost(model_config: UNetConfig, image_shape: tuple[int, int, int], batch: int, steps: int, bf16: bool) -> dict:

@@ -145,8 +145,10 @@ The reverse process (x_t) and the model's running estimate of the clean image (p
 def model_section(o: RunOutputs) -> str:
     arch = o.params["model"]["arch"]
     costs = o.arch_cost.rename(columns={"gflops_per_image": "GFLOPs/image (fwd)", "step_seconds": "train step s",
-                                        "images_per_second": "train img/s", "peak_rss_mib": "peak RSS MiB"})
-    costs = costs[["arch", "parameters", "GFLOPs/image (fwd)", "train step s", "train img/s", "peak RSS MiB"]]
+                                        "images_per_second": "train img/s", "peak_rss_mib": "peak RSS MiB",
+                                        "rss_above_baseline_mib": "MiB above the process baseline"})
+    costs = costs[["arch", "parameters", "GFLOPs/image (fwd)", "train step s", "train img/s", "peak RSS MiB",
+                   "MiB above the process baseline"]]
     others = [a for a in o.params["model"]["archs"] if a != arch]
     fill = " ".join(f"`dvc exp run -S model.arch={a}`" for a in others)
     batch = o.params["evaluate"]["arch_bench_batch"]
@@ -157,7 +159,8 @@ MLP; the class label through an embedding table (with an extra null row for clas
 each style attribute through its own table with a null level. Their sum is added to the features in every block.
 
 Cost of each architecture in `params.yaml`, measured in this run on this machine (batch {batch}, one training step =
-forward + backward + AdamW, bf16 autocast {'on' if o.params['train']['bf16'] else 'off'}; peak RSS of a fresh process):
+forward + backward + AdamW, bf16 autocast {'on' if o.params['train']['bf16'] else 'off'}; peak resident memory of a
+fresh process, and how much of it the model and its training steps added to the imported libraries):
 
 {table(costs)}
 
