@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 TORCH  ?= torch==2.14.1 torchvision==0.29.1
 DATASET_DIR := /usr/share/datasets/fashion-mnist
 
-.PHONY: setup dataset repro test smoke mlflow clean
+.PHONY: setup dataset repro test test-fast smoke mlflow clean
 
 setup: $(VENV)/.installed
 
@@ -27,11 +27,16 @@ dataset:
 repro: setup dataset
 	PATH="$(CURDIR)/$(BIN):$$PATH" dvc repro
 
+# Everything, the slow end-to-end tests included (what CI runs).
 test: setup dataset
 	PATH="$(CURDIR)/$(BIN):$$PATH" pytest -q
 
+# The quick loop: unit tests only (about a minute).
+test-fast: setup dataset
+	PATH="$(CURDIR)/$(BIN):$$PATH" pytest -q -m "not slow"
+
 smoke: setup dataset
-	PATH="$(CURDIR)/$(BIN):$$PATH" python -m fashion_diffusion.smoke
+	PATH="$(CURDIR)/$(BIN):$$PATH" python -m tests.support.tiny_pipeline
 
 mlflow: setup
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlflow.db

@@ -1,12 +1,11 @@
 """Stage prepare: verified Fashion-MNIST arrays and per-class style bins under data/prepared/."""
-from pathlib import Path
-
 from fashion_diffusion import stage
 from fashion_diffusion.config import load_params
-from fashion_diffusion.data import find_source, load_raw, save_prepared
-from fashion_diffusion.style import fit_style_bins, labels_for
+from fashion_diffusion.data.fashion_mnist import find_source
+from fashion_diffusion.data.prepared import load_raw, save_prepared
+from fashion_diffusion.style.bins import fit_style_bins, labels_for
 
-OUT = Path("data/prepared")
+OUTPUTS = ["data/prepared"]
 
 
 def main() -> None:
@@ -16,8 +15,9 @@ def main() -> None:
     bins = fit_style_bins(dataset.train_images, dataset.train_labels, p.style.attributes, p.style.levels,
                           p.style.area_threshold)
     dataset.train_styles = labels_for(dataset.train_images, dataset.train_labels, bins)
-    save_prepared(dataset, OUT / "fashion_mnist.npz")
-    (OUT / "style_bins.json").write_text(bins.to_json())
+    with stage.Outputs("prepare", OUTPUTS) as out:
+        save_prepared(dataset, out("data/prepared") / "fashion_mnist.npz")
+        (out("data/prepared") / "style_bins.json").write_text(bins.to_json())
     print(f"prepared {len(dataset.train_labels)} train and {len(dataset.test_labels)} test images from {folder}")
 
 

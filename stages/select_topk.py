@@ -1,17 +1,17 @@
-"""Stage select_topk: keep each class's top k samples by combined CLIP score, and measure with the
-independent judge whether the kept samples beat the rejected ones and a random k."""
-from pathlib import Path
-
+"""Stage select_topk: in every group of select.group_size samples of a class keep the top k by
+combined CLIP score, and measure with the independent judge whether the kept samples beat the group."""
 import numpy as np
 import pandas as pd
 
-from fashion_diffusion import figures, stage
-from fashion_diffusion import judge as judge_lib
-from fashion_diffusion.config import load_params, resolve_device
-from fashion_diffusion.data import to_model_range
-from fashion_diffusion.selection import combined_score, random_k, select_topk, selection_effect
+from fashion_diffusion import stage
+from fashion_diffusion.artifacts import write_json
+from fashion_diffusion.config import load_params
+from fashion_diffusion.evaluation.reference import judge_samples
+from fashion_diffusion.evaluation.selection import combined_score, group_ids, random_k, select_topk, selection_effect
+from fashion_diffusion.report import plots
+from fashion_diffusion.scoring.judge.inference import load_judge
 
-FIGURES = Path("reports/figures/select_topk")
+OUTPUTS = ["data/selection.csv", "reports/metrics/selection.json", "reports/figures/select_topk"]
 
 
 def main() -> None:
@@ -19,27 +19,22 @@ def main() -> None:
     samples = np.load("data/samples/samples.npz")
     images, labels, names = samples["images"], samples["labels"], [str(c) for c in samples["class_names"]]
     scores = pd.read_csv("data/clip_scores.csv", index_col="sample")
+    groups = group_ids(labels, p.select.group_size)
     combined = combined_score(scores, p.select.weights)
-    selected = select_topk(labels, combined, p.select.k)
-    random_mask = random_k(labels, p.select.k, p.select.seed)
-    judge = judge_lib.load_judge("models/judge.pt", resolve_device(p.judge.device))
-    probs = judge_lib.predict_proba(judge, to_model_range(images)).numpy()
-    correct = probs.argmax(axis=1) == labels
-    confidence = probs[np.arange(len(labels)), labels]
-    effect = selection_effect(labels, selected, random_mask, correct, confidence, combined)
-
-    table = pd.DataFrame({"label": labels, "class": [names[c] for c in labels], "combined": combined,
-                          "selected": selected, "random": random_mask, "judge_correct": correct,
-                          "judge_confidence": confidence}, index=scores.index)
-    table.to_csv("data/selection.csv")
-    stage.write_json("reports/metrics/selection.json", {"k": p.select.k, "weights": p.select.weights, **effect})
-
-    per_class = len(labels) // len(names)
-    order = np.concatenate([np.flatnonzero(labels == c)[np.argsort(-combined[labels == c], kind="stable")]
-                            for c in range(len(names))])
-    figures.image_grid(images[order].reshape(len(names), per_class, *images.shape[1:]), FIGURES / "selection.png",
-                       row_labels=names, highlight=selected[order].reshape(len(names), per_class),
-                       title=f"Samples ranked by combined CLIP score; green = kept (top {p.select.k})")
+    selected, random_mask = select_topk(groups, combined, p.select.k), random_k(groups, p.select.k, p.select.seed)
+    judged = judge_samples(load_judge(), images, labels)
+    effect = selection_effect(labels, groups, selected, random_mask, judged.correct, judged.confidence, combined,
+                              p.statistics.bootstrap_resamples, p.select.seed)
+    table = pd.DataFrame({"label": labels, "class": [names[c] for c in labels], "group": groups, "combined": combined,
+                          "selected": selected, "random": random_mask, "judge_correct": judged.correct,
+                          "judge_confidence": judged.confidence}, index=scores.index)
+    first_group = np.isin(groups, [groups[labels == c].min() for c in np.unique(labels)])  # shown in the figure
+    with stage.Outputs("select_topk", OUTPUTS) as out:
+        table.to_csv(out("data/selection.csv"))
+        write_json(out("reports/metrics/selection.json"), {"k": p.select.k, "group_size": p.select.group_size,
+                                                           "weights": p.select.weights, **effect})
+        plots.selection(out("reports/figures/select_topk") / "selection.png", images[first_group], labels[first_group],
+                        combined[first_group], selected[first_group], names, p.select.k)
 
 
 if __name__ == "__main__":

@@ -1,59 +1,66 @@
-import dataclasses
-import typing
-from pathlib import Path
-
 import pytest
 import yaml
 
 from fashion_diffusion.config import Params, ParamsError, load_params
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _fields(cls, prefix=""):
-    hints = typing.get_type_hints(cls)
-    for f in dataclasses.fields(cls):
-        if dataclasses.is_dataclass(hints[f.name]):
-            yield from _fields(hints[f.name], f"{prefix}{f.name}.")
-        else:
-            yield f"{prefix}{f.name}"
+from fashion_diffusion.config.loading import set_dotted
+from tests.support.tiny import ROOT
 
 
-def _keys(tree, prefix=""):
-    for key, value in tree.items():
-        if isinstance(value, dict) and key not in ("archs", "prompts", "captions", "weights"):
-            yield from _keys(value, f"{prefix}{key}.")
-        else:
-            yield f"{prefix}{key}"
+def test_params_yaml_is_valid_and_holds_every_key():
+    raw = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params = load_params(ROOT / "params.yaml")
+    assert set(raw) == set(Params.model_fields)
+    assert params.model_dump(mode="json") == raw  # every key present, none coerced, none defaulted
 
 
-def test_params_yaml_holds_every_knob():
-    assert set(_keys(yaml.safe_load((ROOT / "params.yaml").read_text()))) == set(_fields(Params))
+def test_no_schema_field_has_a_default():
+    def fields(model):
+        for name, info in model.model_fields.items():
+            yield f"{model.__name__}.{name}", info
+            annotation = info.annotation
+            if isinstance(annotation, type) and hasattr(annotation, "model_fields"):
+                yield from fields(annotation)
+
+    with_defaults = [name for name, info in fields(Params) if not info.is_required()]
+    assert not with_defaults
 
 
-def test_params_yaml_parses_into_typed_sections():
-    p = load_params(ROOT / "params.yaml")
-    assert p.model.arch in p.model.archs
-    assert isinstance(p.train.lr, float) and isinstance(p.model.archs["basic"].channels, list)
-
-
-def _write(tmp_path, text):
+def _write(tmp_path, dotted: str, value) -> str:
+    raw = yaml.safe_load((ROOT / "params.yaml").read_text())
+    set_dotted(raw, dotted, value)
     path = tmp_path / "params.yaml"
-    path.write_text(text)
-    return path
+    path.write_text(yaml.safe_dump(raw))
+    return str(path)
 
 
-@pytest.mark.parametrize("text, message", [
-    ("train:\n  lrr: 0.1\n", "unknown key train.lrr"),
-    ("train:\n  lr: fast\n", "train.lr must be a number, got 'fast'"),
-    ("train:\n  epochs: 1.5\n", "train.epochs must be an integer"),
-    ("model:\n  arch: huge\n", "model.arch is 'huge'; valid: basic"),
-    ("sample:\n  sampler: euler\n", "sample.sampler is 'euler'; valid: ddim, ddpm"),
-    ("select:\n  k: 11\n", "select.k must be between 1 and sample.per_class"),
-    ("style:\n  attributes: ink\n", "style.attributes must be a list"),
+@pytest.mark.parametrize("dotted, value, message", [
+    ("train.lr", "fast", "train.lr: Input should be a valid number"),
+    ("train.epochs", 1.5, "train.epochs: Input should be a valid integer"),
+    ("model.arch", "huge", "model.arch is 'huge'; valid: basic, large"),
+    ("sample.sampler", "euler", "sample.sampler: Input should be 'ddim' or 'ddpm'"),
+    ("select.k", 11, "select.k must be at most select.group_size (10), got 11"),
+    ("style.attributes", "ink", "style.attributes: Input should be a valid list"),
 ])
-def test_bad_params_name_the_key(tmp_path, text, message):
+def test_bad_params_name_the_key_in_one_line(tmp_path, dotted, value, message):
     with pytest.raises(ParamsError) as error:
-        load_params(_write(tmp_path, text))
+        load_params(_write(tmp_path, dotted, value))
     assert message in str(error.value)
     assert "\n" not in str(error.value)
+
+
+def test_unknown_and_missing_keys(tmp_path):
+    raw = yaml.safe_load((ROOT / "params.yaml").read_text())
+    raw["train"]["lrr"] = 0.1
+    (tmp_path / "a.yaml").write_text(yaml.safe_dump(raw))
+    with pytest.raises(ParamsError, match="unknown key train.lrr"):
+        load_params(tmp_path / "a.yaml")
+    del raw["train"]["lrr"], raw["train"]["lr"]
+    (tmp_path / "b.yaml").write_text(yaml.safe_dump(raw))
+    with pytest.raises(ParamsError, match=r"train.lr: missing"):
+        load_params(tmp_path / "b.yaml")
+
+
+def test_overrides_must_name_existing_keys():
+    assert load_params(ROOT / "params.yaml", {"train.lr": 0.01}).train.lr == 0.01
+    with pytest.raises(ParamsError, match="unknown key train.learning_rate"):
+        load_params(ROOT / "params.yaml", {"train.learning_rate": 0.01})

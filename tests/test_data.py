@@ -7,7 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-from fashion_diffusion.data import DataError, load_raw, parse_idx, read_verified, to_model_range, to_uint8
+from fashion_diffusion.data.fashion_mnist import DataError, parse_idx, read_verified
+from fashion_diffusion.data.prepared import load_raw, to_model_range, to_uint8
+from tests.support.tiny import write_tiny_params
+
+
 
 DEBIAN = Path("/usr/share/datasets/fashion-mnist")
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,7 +34,7 @@ def test_wrong_checksum_names_the_file(tmp_path):
 
 
 def test_prepare_stage_reports_bad_data_in_one_line(tmp_path):
-    (tmp_path / "params.yaml").write_text(f"data:\n  source: {tmp_path}\n  download_fallback: false\n")
+    write_tiny_params(tmp_path, data__source=str(tmp_path), data__download_fallback=False)
     (tmp_path / "train-images-idx3-ubyte.gz").write_bytes(gzip.compress(_idx(np.zeros((2, 28, 28)))))
     result = subprocess.run([sys.executable, str(ROOT / "stages/prepare.py")], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 1
@@ -54,3 +58,14 @@ def test_model_range_round_trip():
     assert x.shape == (1, 1, 1, 3) and x.min() == -1 and x.max() == 1
     np.testing.assert_array_equal(to_uint8(x), images)
     assert torch.is_tensor(x)
+
+
+def test_corrupt_and_truncated_gzip_name_the_file(tmp_path):
+    packed = gzip.compress(_idx(np.zeros(10, dtype=np.uint8)))
+    flipped = bytearray(packed)
+    flipped[len(flipped) // 2] ^= 0xFF
+    for name, content in (("flipped byte", bytes(flipped)), ("truncated", packed[: len(packed) // 2])):
+        (tmp_path / "train-labels-idx1-ubyte.gz").write_bytes(content)
+        with pytest.raises(DataError, match=r"train-labels-idx1-ubyte\.gz: corrupt or truncated gzip") as error:
+            read_verified(tmp_path, "train-labels-idx1-ubyte")
+        assert "\n" not in str(error.value), name

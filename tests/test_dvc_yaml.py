@@ -1,47 +1,54 @@
-"""dvc.yaml must declare, for each stage, its script and every library module that script imports
-(transitively): otherwise DVC cannot see that a code change invalidates the stage's outputs."""
+"""dvc.yaml must match the code: each stage's deps hold exactly its script and the library files it
+runs (or DVC misses a change, or re-runs for nothing), and its outputs are exactly what it writes."""
 import ast
 from pathlib import Path
 
 import yaml
 
+from tests.support.imports import closure
+
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGE = ROOT / "src" / "fashion_diffusion"
+STAGES = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
 
 
-def _imports(path: Path) -> set[str]:
-    """fashion_diffusion modules imported by the file at path (absolute or relative imports)."""
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom):
-            if node.module == "fashion_diffusion" or (node.level == 1 and node.module is None):
-                names |= {alias.name for alias in node.names}
-            elif node.module and node.module.startswith("fashion_diffusion."):
-                names.add(node.module.split(".")[1])
-            elif node.level == 1 and node.module:
-                names.add(node.module)
-    return {n for n in names if (PACKAGE / f"{n}.py").exists()}
+def _declared_outputs(stage: dict) -> set[str]:
+    paths = set()
+    for kind in ("outs", "metrics", "plots"):
+        for entry in stage.get(kind, []):
+            path, options = (next(iter(entry.items())) if isinstance(entry, dict) else (entry, {}))
+            if not (options or {}).get("persist"):  # written in place by the stage itself (resume checkpoints)
+                paths.add(path)
+    return paths
 
 
-def _closure(path: Path) -> set[str]:
-    seen, todo = set(), list(_imports(path))
-    while todo:
-        name = todo.pop()
-        if name not in seen:
-            seen.add(name)
-            todo += _imports(PACKAGE / f"{name}.py")
-    return seen
+def _written_outputs(script: Path) -> set[str]:
+    """The module-level OUTPUTS list of a stage script."""
+    for node in ast.parse(script.read_text()).body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "OUTPUTS":
+            return set(ast.literal_eval(node.value))
+    return set()
 
 
-def test_every_stage_declares_its_script_and_library_modules():
-    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+def test_every_stage_declares_exactly_its_script_and_library_files():
     problems = []
-    for name, stage in stages.items():
+    for name, stage in STAGES.items():
         script = ROOT / "stages" / f"{name}.py"
-        deps = set(stage["deps"])
-        if f"stages/{name}.py" not in deps or stage["cmd"] != f"python stages/{name}.py":
-            problems.append(f"{name}: cmd/script")
-        for module in sorted(_closure(script)):
-            if f"src/fashion_diffusion/{module}.py" not in deps:
-                problems.append(f"{name}: src/fashion_diffusion/{module}.py")
-    assert not problems, "missing deps in dvc.yaml: " + ", ".join(problems)
+        if stage["cmd"] != f"python stages/{name}.py":
+            problems.append(f"{name}: cmd")
+        code_deps = {d for d in stage["deps"] if d.startswith(("src/", "stages/"))}
+        expected = {f"stages/{name}.py", *closure(script)}
+        problems += [f"{name}: missing {d}" for d in sorted(expected - code_deps)]
+        problems += [f"{name}: needless {d}" for d in sorted(code_deps - expected)]
+    assert not problems, "dvc.yaml deps differ from the imports (python -m tests.support.imports): " + ", ".join(problems)
+
+
+def test_every_stage_writes_exactly_what_it_declares():
+    problems = [f"{name}: dvc.yaml {sorted(_declared_outputs(stage))} vs OUTPUTS "
+                f"{sorted(_written_outputs(ROOT / 'stages' / f'{name}.py'))}"
+                for name, stage in STAGES.items()
+                if _declared_outputs(stage) != _written_outputs(ROOT / "stages" / f"{name}.py")]
+    assert not problems, "; ".join(problems)
+
+
+def test_every_stage_runs_after_the_params_check():
+    assert all("data/params_checked.json" in stage["deps"] for name, stage in STAGES.items() if name != "check_params")

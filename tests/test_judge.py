@@ -6,12 +6,17 @@ from pathlib import Path
 import pytest
 import torch
 
-from fashion_diffusion import judge
-from fashion_diffusion.config import JudgeConfig
-from fashion_diffusion.data import load_raw, save_prepared, to_model_range
+from fashion_diffusion.data.prepared import load_raw, save_prepared, to_model_range
+from fashion_diffusion.evaluation.metrics import fid
+from fashion_diffusion.evaluation.reference import fid_floors
+from fashion_diffusion.scoring.judge.inference import (evaluate_accuracy, features, load_judge, predict_proba,
+                                                       save_judge)
+from fashion_diffusion.scoring.judge.net import JudgeNet, JudgeNetConfig, augment
+from fashion_diffusion.scoring.judge.training import train_judge
+from tests.support.tiny import ROOT, tiny_params, write_tiny_params
 
 DATASET = Path("/usr/share/datasets/fashion-mnist")
-STAGES = Path(__file__).resolve().parents[1] / "stages"
+STAGES = ROOT / "stages"
 CPU = torch.device("cpu")
 
 
@@ -37,11 +42,11 @@ def random_images(n: int, seed: int = 0) -> torch.Tensor:
 
 
 def test_model_output_shapes_and_helpers():
-    model = judge.JudgeNet(judge.net_config(JudgeConfig())).train()  # the default architecture
+    model = JudgeNet(JudgeNetConfig([32, 64], 256, 10, 28)).train()
     images = random_images(5)
     assert model(images).shape == (5, 10)
-    assert judge.features(model, images, batch_size=2).shape == (5, JudgeConfig().hidden)
-    probs = judge.predict_proba(model, images, batch_size=2)
+    assert features(model, images, batch_size=2).shape == (5, 256)
+    probs = predict_proba(model, images, batch_size=2)
     assert probs.shape == (5, 10)
     torch.testing.assert_close(probs.sum(dim=1), torch.ones(5))
     assert model.training  # the helpers restore the mode they found
@@ -49,48 +54,45 @@ def test_model_output_shapes_and_helpers():
 
 def test_augment_is_seeded_and_keeps_shape_and_range():
     images = random_images(8)
-    first = judge.augment(images, torch.Generator().manual_seed(3), max_shift=2, hflip=True)
-    again = judge.augment(images, torch.Generator().manual_seed(3), max_shift=2, hflip=True)
+    first = augment(images, torch.Generator().manual_seed(3), max_shift=2, hflip=True)
+    again = augment(images, torch.Generator().manual_seed(3), max_shift=2, hflip=True)
     assert first.shape == images.shape
     torch.testing.assert_close(first, again)
     assert not torch.equal(first, images)
     assert first.min() >= -1 and first.max() <= 1
-    torch.testing.assert_close(judge.augment(images, torch.Generator(), max_shift=0, hflip=False), images)
+    torch.testing.assert_close(augment(images, torch.Generator(), max_shift=0, hflip=False), images)
 
 
 def test_training_is_deterministic_and_checkpoint_round_trips(tmp_path):
     images, labels = random_images(64), torch.arange(64) % 10
-    cfg = JudgeConfig(epochs=1, batch_size=32, channels=[4, 8], hidden=16)
-    first = judge.train_judge(images, labels, cfg, CPU)
-    second = judge.train_judge(images, labels, cfg, CPU)
+    cfg = tiny_params(judge__epochs=1, judge__batch_size=32, judge__channels=[4, 8], judge__hidden=16).judge
+    first = train_judge(images, labels, cfg, 10, CPU)
+    second = train_judge(images, labels, cfg, 10, CPU)
     for a, b in zip(first.state_dict().values(), second.state_dict().values()):
         torch.testing.assert_close(a, b)
 
-    judge.save_judge(first, tmp_path / "judge.pt", cfg)
-    loaded = judge.load_judge(tmp_path / "judge.pt")
+    save_judge(first, tmp_path / "judge.pt")
+    loaded = load_judge(tmp_path / "judge.pt")
     assert loaded.config == first.config
-    torch.testing.assert_close(judge.predict_proba(loaded, images), judge.predict_proba(first, images))
+    torch.testing.assert_close(predict_proba(loaded, images), predict_proba(first, images))
 
 
 def test_one_epoch_on_real_subset_beats_chance(small_real):
     # narrower than the default so the test stays fast when other processes share the CPU
-    cfg = dataclasses.replace(JudgeConfig(), epochs=1, batch_size=32, channels=[16, 32], hidden=64)
-    model = judge.train_judge(to_model_range(small_real.train_images), small_real.train_labels, cfg, CPU)
-    accuracy, per_class = judge.evaluate_accuracy(model, to_model_range(small_real.test_images),
-                                                  small_real.test_labels)
+    cfg = tiny_params(judge__epochs=1, judge__batch_size=32, judge__channels=[16, 32], judge__hidden=64).judge
+    model = train_judge(to_model_range(small_real.train_images), small_real.train_labels, cfg, 10, CPU)
+    accuracy, per_class = evaluate_accuracy(model, to_model_range(small_real.test_images), small_real.test_labels)
     assert per_class.shape == (10,)
     assert accuracy > 0.5
 
 
 def test_fid_floor_is_small_for_real_images(small_real):
-    model = judge.JudgeNet(judge.JudgeNetConfig(channels=[4, 8], hidden=16))
-    train, test = to_model_range(small_real.train_images), to_model_range(small_real.test_images)
-    floors = judge.fid_floors(model, train, test, sizes=[100, 500], seed=0)
-    noise = judge.features(model, random_images(500))
-    assert 0 <= floors[500] < floors[100] < judge.metrics.fid(noise, judge.features(model, test))
-    assert judge.fid_floor(model, train, test, n=100, seed=0) == floors[100]  # nested draws
-    with pytest.raises(ValueError, match="each n must be"):
-        judge.fid_floors(model, train, test, sizes=[1], seed=0)
+    model = JudgeNet(JudgeNetConfig([4, 8], 16, 10, 28))
+    train, test = to_model_range(small_real.train_images), features(model, to_model_range(small_real.test_images))
+    floors = fid_floors(model, train, test, sizes=[100, 500], seed=0)
+    noise = features(model, random_images(500))
+    assert 0 <= floors[500] < floors[100] < fid(noise, test)
+    assert fid_floors(model, train, test, sizes=[100], seed=0)[100] == floors[100]  # nested draws
 
 
 def test_train_judge_stage_writes_its_outs(tmp_path, monkeypatch, small_real):
@@ -99,9 +101,9 @@ def test_train_judge_stage_writes_its_outs(tmp_path, monkeypatch, small_real):
                                train_labels=small_real.train_labels[:256],
                                test_images=small_real.test_images[:100], test_labels=small_real.test_labels[:100])
     save_prepared(tiny, tmp_path / "data/prepared/fashion_mnist.npz")
-    (tmp_path / "params.yaml").write_text(
-        "judge:\n  epochs: 1\n  batch_size: 64\n  channels: [4, 8]\n  hidden: 16\n"
-        "  fid_floor_sizes: [50, 100]\n  device: cpu\n")
+    write_tiny_params(tmp_path, judge__epochs=1, judge__batch_size=64, judge__channels=[4, 8], judge__hidden=16,
+                      judge__fid_floor_sizes=[50, 100], judge__device="cpu", data__train_limit=256,
+                      data__test_limit=100, evaluate__loss_by_t_images=32, clip__validation_images=100)
     monkeypatch.chdir(tmp_path)
     runpy.run_path(str(STAGES / "train_judge.py"), run_name="__main__")
 
@@ -109,4 +111,4 @@ def test_train_judge_stage_writes_its_outs(tmp_path, monkeypatch, small_real):
     assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["judge.pt", "judge_metrics.json"]
     assert set(report["fid_floor"]) == {"50", "100"}
     assert len(report["per_class_test_accuracy"]) == 10 and 0 <= report["test_accuracy"] <= 1
-    assert judge.load_judge(tmp_path / "models/judge.pt").config.hidden == 16
+    assert load_judge(tmp_path / "models/judge.pt").config.hidden == 16

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from fashion_diffusion import metrics
+from fashion_diffusion.evaluation import metrics
 
 
 def diagonal_fid(mu1, var1, mu2, var2) -> float:
@@ -103,3 +103,21 @@ def test_spearman_by_hand_with_ties():
     assert metrics.spearman([1, 2, 3], [30, 20, 10]) == pytest.approx(-1.0)
     assert metrics.spearman([1, 2, 3], [1, 4, 9]) == pytest.approx(1.0)  # monotone, not linear
     assert math.isnan(metrics.spearman([1, 1, 1], [1, 2, 3]))
+
+
+def test_roc_auc_matches_hand_computed_values():
+    # pairs (pos > neg): 0.9 beats 3, 0.8 beats 2 and ties 1, 0.3 beats 1 -> 6.5 of 9
+    assert metrics.roc_auc([0.9, 0.8, 0.3], [0.1, 0.4, 0.8]) == pytest.approx(6.5 / 9)
+    assert metrics.roc_auc([2.0, 3.0], [0.0, 1.0]) == 1.0
+    assert metrics.roc_auc([0.0], [1.0, 2.0]) == 0.0
+    assert metrics.roc_auc([1.0, 1.0], [1.0]) == 0.5
+
+
+def test_kid_is_near_zero_for_one_distribution_and_grows_with_a_shift():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(400, 8)), rng.normal(size=(400, 8))
+    same = metrics.kid(a, b, subsets=20, subset_size=200, seed=0)
+    shifted = metrics.kid(a, b + 0.5, subsets=20, subset_size=200, seed=0)
+    assert abs(same) < shifted / 20
+    # unbiased: small subsets give about the same value as large ones (FID would grow as n shrinks)
+    assert abs(metrics.kid(a, b, subsets=400, subset_size=20, seed=1)) < shifted / 20

@@ -1,8 +1,9 @@
 import pytest
 import torch
 
-from fashion_diffusion.samplers import ddim_timesteps, guided_eps, sample, sampler_settings
-from fashion_diffusion.schedule import cosine_schedule, extract
+from fashion_diffusion.model.guidance import guided_eps
+from fashion_diffusion.model.samplers import ddim_timesteps, sample, sampler_settings
+from fashion_diffusion.model.schedule import cosine_schedule, extract
 
 
 class Oracle(torch.nn.Module):

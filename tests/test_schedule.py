@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from fashion_diffusion.schedule import cosine_schedule, extract, predict_x0, q_sample
+from fashion_diffusion.model.schedule import cosine_schedule, extract, predict_x0, q_sample
 
 
 def test_cosine_alpha_bar_matches_closed_form():

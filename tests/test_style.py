@@ -3,10 +3,11 @@ import json
 import numpy as np
 import pytest
 
-from fashion_diffusion.style import (
-    StyleBins, StyleRequestError, assign_levels, compute_attributes, control_table, fit_bins,
-    fit_style_bins, labels_for, null_labels, parse_style_requests, within_class_z,
-)
+from fashion_diffusion.style.attributes import compute_attributes
+from fashion_diffusion.style.bins import (StyleBins, assign_levels, fit_bins, fit_style_bins, labels_for, null_labels,
+                                          parse_style_requests)
+from fashion_diffusion.style.control import control_requests, control_table, within_class_z
+from fashion_diffusion.style.names import StyleRequestError
 
 ATTRIBUTES = ["ink", "area", "slant"]
 
@@ -150,7 +151,7 @@ def test_control_table_hand_example():
     requested = np.array([[0, 3], [0, 3], [2, 3], [2, 3]])
     classes = np.array([0, 1, 0, 1])
     values = {"ink": np.array([0.25, 0.375, 0.75, 0.625]), "slant": np.zeros(4)}
-    per_level, summary = control_table(requested, values, classes, bins)
+    per_level, summary = control_table(requested, values, classes, bins, resamples=200)
     assert per_level["level_name"].tolist() == ["light", "bold"]
     # 0.375 is light for class 1 (medium for class 0); 0.625 is medium for class 1 (bold for class 0)
     assert per_level["hit_rate"].tolist() == [1.0, 0.5]
@@ -161,6 +162,7 @@ def test_control_table_hand_example():
     row = summary.iloc[0]
     assert summary["attribute"].tolist() == ["ink"]
     assert row["mean_hit_rate"] == 0.75 and row["chance_train"] == pytest.approx(0.35)
+    assert 0.5 <= row["hit_rate_low"] <= 0.75 <= row["hit_rate_high"] == 1.0  # light always hits, bold half the time
     assert row["spearman"] == pytest.approx(2 / np.sqrt(5))  # ranks of values fully follow the two levels
     assert row["spearman_within_class"] == pytest.approx(1.0)
     assert row["means_increasing"] and row["z_means_increasing"]
@@ -171,7 +173,7 @@ def test_within_class_monotonicity_ignores_class_offsets():
     requested = np.array([[0, 3], [2, 3], [0, 3], [0, 3], [2, 3]])
     classes = np.array([0, 0, 1, 1, 1])
     values = {"ink": np.array([0.05, 0.15, 0.8, 0.8, 0.9]), "slant": np.zeros(5)}
-    _, summary = control_table(requested, values, classes, two_class_bins())
+    _, summary = control_table(requested, values, classes, two_class_bins(), resamples=200)
     row = summary.iloc[0]
     assert not row["means_increasing"] and row["z_means_increasing"]
     assert row["spearman_within_class"] > 0.8 > row["spearman"]
@@ -180,3 +182,14 @@ def test_within_class_monotonicity_ignores_class_offsets():
 def test_within_class_z():
     z = within_class_z(np.array([1.0, 3.0, 10.0, 10.0, 7.0]), np.array([0, 0, 1, 1, 2]))
     np.testing.assert_allclose(z, [-1.0, 1.0, 0.0, 0.0, 0.0])  # constant or single-image class -> 0
+
+
+def test_control_requests_cover_every_class_attribute_and_level():
+    bins = toy_bins()
+    labels, styles = control_requests(bins, classes=2, per_level=2)
+    assert len(labels) == 2 * 3 * 3 * 2
+    assert ((styles != bins.null_level).sum(axis=1) == 1).all()  # exactly one attribute requested
+    for c in range(2):
+        for a in range(3):
+            asked = styles[(labels == c) & (styles[:, a] != bins.null_level), a]
+            assert sorted(asked.tolist()) == [0, 0, 1, 1, 2, 2]

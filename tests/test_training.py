@@ -1,16 +1,17 @@
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import torch
 
-from fashion_diffusion.training import batch_indices, drop_labels, ema_update, lr_factor
+from fashion_diffusion.training.batches import Batch, batch_indices, drop_labels
+from fashion_diffusion.training.ema import ema_update
+from fashion_diffusion.training.lr import warmup_cosine
 
 CHILD = Path(__file__).with_name("train_tiny.py")
-STEPS = 400
+STEPS, KILL_AT, LAST_CHECKPOINT = 40, 22, 20  # checkpoints every 4 steps; the kill lands before step 24's
 
 
 def test_ema_update_arithmetic():
@@ -23,10 +24,10 @@ def test_ema_update_arithmetic():
 
 
 def test_lr_warmup_then_cosine_to_zero():
-    assert lr_factor(0, 10, 110) == pytest.approx(0.1)
-    assert lr_factor(9, 10, 110) == pytest.approx(1.0)
-    assert lr_factor(60, 10, 110) == pytest.approx(0.5)
-    assert lr_factor(110, 10, 110) == pytest.approx(0.0)
+    assert warmup_cosine(0, 10, 110) == pytest.approx(0.1)
+    assert warmup_cosine(9, 10, 110) == pytest.approx(1.0)
+    assert warmup_cosine(60, 10, 110) == pytest.approx(0.5)
+    assert warmup_cosine(110, 10, 110) == pytest.approx(0.0)
 
 
 def test_label_dropout_rate_and_null_value():
@@ -42,29 +43,32 @@ def test_batches_cover_each_epoch_once():
     assert not torch.equal(batch_indices(0, 12, 4, seed=3), batch_indices(3, 12, 4, seed=3))
 
 
-def _run(checkpoint: Path, output: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, str(CHILD), str(checkpoint), str(output), str(STEPS)])
+def test_shards_of_a_batch_make_up_the_batch():
+    batch = Batch(torch.arange(10.0).reshape(10, 1, 1, 1), torch.arange(10), None, torch.arange(10), torch.zeros(10, 1, 1, 1))
+    parts = [batch.shard(rank, 3) for rank in range(3)]
+    assert [len(p.t) for p in parts] == [3, 4, 3]
+    assert torch.cat([p.t for p in parts]).tolist() == list(range(10))
 
 
-def test_training_killed_and_resumed_matches_an_uninterrupted_run(tmp_path):
+def _run(checkpoint: Path, output: Path, kill_at: int | None = None) -> subprocess.CompletedProcess:
+    args = [sys.executable, str(CHILD), str(checkpoint), str(output), str(STEPS)] + ([str(kill_at)] if kill_at else [])
+    return subprocess.run(args, capture_output=True, text=True, timeout=300)
+
+
+def test_training_killed_at_a_known_step_and_resumed_matches_an_uninterrupted_run(tmp_path):
     reference = tmp_path / "reference.pt"
-    assert _run(tmp_path / "uninterrupted.ckpt", reference).wait(timeout=300) == 0
+    assert _run(tmp_path / "uninterrupted.ckpt", reference).returncode == 0
 
     checkpoint, output = tmp_path / "interrupted.ckpt", tmp_path / "resumed.pt"
-    child = _run(checkpoint, output)
-    deadline = time.time() + 120
-    while not checkpoint.exists() and time.time() < deadline:
-        time.sleep(0.01)
-    time.sleep(0.3)
-    child.send_signal(signal.SIGKILL)
-    child.wait()
-    killed_at = torch.load(checkpoint, weights_only=False)["step"]
-    assert 0 < killed_at < STEPS, "the kill must land mid-run for this test to mean anything"
+    killed = _run(checkpoint, output, kill_at=KILL_AT)
+    assert killed.returncode == -signal.SIGKILL
+    assert torch.load(checkpoint, weights_only=True)["step"] == LAST_CHECKPOINT
     assert not output.exists()
 
-    assert _run(checkpoint, output).wait(timeout=300) == 0
-    resumed, uninterrupted = torch.load(output), torch.load(reference)
-    assert resumed["resumed_from"] == killed_at
+    resumed_run = _run(checkpoint, output)
+    assert resumed_run.returncode == 0, resumed_run.stderr[-2000:]
+    resumed, uninterrupted = torch.load(output, weights_only=True), torch.load(reference, weights_only=True)
+    assert resumed["resumed_from"] == LAST_CHECKPOINT
     for key in ("model", "ema"):
         for name, value in uninterrupted[key].items():
             torch.testing.assert_close(resumed[key][name], value, rtol=0, atol=0, msg=f"{key}.{name}")

@@ -1,14 +1,21 @@
-"""What every stage script shares: one-line errors for bad input, and JSON outputs."""
+"""What every stage script shares: one-line errors for bad input, and outputs that appear together.
+
+A stage writes each declared output under `.staging/<stage>/` (same relative path) and `Outputs`
+moves them all into place only when the stage's work has succeeded. A stage killed part-way
+therefore leaves the previous outputs as they were. (Under `dvc repro`, DVC itself removes a
+stage's outputs before running it; `dvc checkout` restores them from the cache.)
+"""
 from __future__ import annotations
 
-import json
+import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
-
 from .errors import InputError
+
+STAGING = Path(".staging")
 
 
 def run(main: Callable[[], None]) -> None:
@@ -20,30 +27,49 @@ def run(main: Callable[[], None]) -> None:
         sys.exit(1)
 
 
-def write_json(path: str | Path, data: dict) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(_finite(data), indent=2, default=_plain, allow_nan=False) + "\n")
+class Outputs:
+    """The declared outputs of one stage, written to a staging folder and committed together.
 
+        with Outputs("sample", ["data/samples/samples.npz", "reports/figures/sample"]) as out:
+            np.savez(out("data/samples/samples.npz"), ...)        # a declared file
+            figures.save(out("reports/figures/sample") / "grid.png")  # inside a declared folder
+    """
 
-def read_json(path: str | Path) -> dict:
-    return json.loads(Path(path).read_text())
+    def __init__(self, stage: str, declared: list[str]):
+        self.stage, self.declared = stage, [Path(p) for p in declared]
+        self.root = STAGING / stage
 
+    def __enter__(self) -> "Outputs":
+        shutil.rmtree(self.root, ignore_errors=True)  # what a killed earlier run left behind
+        self.root.mkdir(parents=True)
+        return self
 
-def _finite(value):
-    """NaN and infinities become null: JSON has no NaN, and DVC's metrics parser rejects it."""
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    if isinstance(value, (float, np.floating)) and not np.isfinite(value):
-        return None
-    return value
+    def __call__(self, path: str | Path) -> Path:
+        """The staged location of a declared output (a folder is created, a file's parent is)."""
+        path = Path(path)
+        if path not in self.declared:
+            raise ValueError(f"stage {self.stage} writes {path}, which it does not declare")
+        staged = self.root / path
+        if path.suffix:
+            staged.parent.mkdir(parents=True, exist_ok=True)
+        else:
+            staged.mkdir(parents=True, exist_ok=True)
+        return staged
 
+    def __exit__(self, kind, error, traceback) -> None:
+        if kind is None:
+            self.commit()
+        shutil.rmtree(self.root, ignore_errors=True)
 
-def _plain(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+    def commit(self) -> None:
+        missing = [str(p) for p in self.declared if not (self.root / p).exists()]
+        if missing:
+            raise RuntimeError(f"stage {self.stage} did not write {', '.join(missing)}")
+        for path in self.declared:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            old = path.with_name(f".{path.name}.old")
+            shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink(missing_ok=True)
+            if path.exists():
+                os.replace(path, old)
+            os.replace(self.root / path, path)
+            shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink(missing_ok=True)

@@ -1,0 +1,288 @@
+"""The schema of params.yaml: types, ranges, choices and the rules that relate keys; no values.
+
+params.yaml is the one source of values: no field here has a default, so a key missing from the
+file is an error, not a silent fallback. Each section is a pydantic model that forbids unknown
+keys and does not coerce types (`strict`), so `epochs: 1.5` or `lr: fast` are rejected.
+Rules between keys of different sections live on `Params` (`_cross_section_rules`).
+"""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ..data.fashion_mnist import SPLIT_SIZES
+from ..style.names import STYLE_LEVEL_NAMES, StyleRequestError, parse_requests
+
+PositiveInt = Annotated[int, Field(gt=0)]
+NonNegativeInt = Annotated[int, Field(ge=0)]
+PositiveFloat = Annotated[float, Field(gt=0)]
+NonNegativeFloat = Annotated[float, Field(ge=0)]
+Probability = Annotated[float, Field(ge=0, le=1)]
+Seed = Annotated[int, Field(ge=0, lt=2**31)]
+Device = Literal["auto", "cpu", "cuda"]
+Range = Annotated[list[NonNegativeFloat], Field(min_length=2, max_length=2)]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def _increasing(values: list, key: str) -> None:
+    if any(b <= a for a, b in zip(values, values[1:])):
+        raise ValueError(f"{key} must be strictly increasing, got {values}")
+
+
+class DataParams(Section):
+    source: str  # folder with the four idx .gz files (Debian's dataset-fashion-mnist)
+    download_fallback: bool  # torchvision's downloader when `source` is absent
+    download_dir: str
+    train_limit: Annotated[int, Field(ge=0, le=SPLIT_SIZES["train"])]  # 0 = all
+    test_limit: Annotated[int, Field(ge=0, le=SPLIT_SIZES["test"])]
+
+    def size(self, split: Literal["train", "test"]) -> int:
+        """Images the prepared split will hold."""
+        limit = self.train_limit if split == "train" else self.test_limit
+        return limit or SPLIT_SIZES[split]
+
+
+class StyleParams(Section):
+    attributes: Annotated[list[Literal[tuple(STYLE_LEVEL_NAMES)]], Field(min_length=1)]  # type: ignore[valid-type]
+    levels: Annotated[int, Field(ge=2, le=10)]
+    area_threshold: Annotated[float, Field(gt=0, lt=1)]
+
+    @model_validator(mode="after")
+    def _unique(self) -> "StyleParams":
+        if len(set(self.attributes)) != len(self.attributes):
+            raise ValueError(f"style.attributes names an attribute twice: {self.attributes}")
+        return self
+
+
+class ArchParams(Section):
+    kind: Literal["unet", "plain_cnn"]  # plain_cnn: the blocks at full resolution, no down/up path
+    block: Literal["conv", "residual"]
+    channels: Annotated[list[PositiveInt], Field(min_length=1, max_length=6)]
+    blocks_per_level: Annotated[int, Field(ge=1, le=4)]
+    attention_levels: list[NonNegativeInt]
+    skip_connections: bool  # false: the U-Net's up path gets no features from the down path (ablation)
+    time_embedding: bool  # false: the model is not told the timestep (ablation)
+
+
+class ModelParams(Section):
+    arch: str
+    archs: Annotated[dict[str, ArchParams], Field(min_length=1)]
+    embedding_dim: Annotated[int, Field(ge=2, multiple_of=2)]  # sinusoidal halves
+    norm_groups: PositiveInt
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "ModelParams":
+        if self.arch not in self.archs:
+            raise ValueError(f"model.arch is {self.arch!r}; valid: {', '.join(self.archs)}")
+        for name, arch in self.archs.items():
+            bad = [c for c in arch.channels if c % self.norm_groups]
+            if bad:
+                raise ValueError(f"model.norm_groups ({self.norm_groups}) must divide every channel count; "
+                                 f"model.archs.{name}.channels has {bad[0]}")
+            outside = [level for level in arch.attention_levels if level >= len(arch.channels)]
+            if outside:
+                raise ValueError(f"model.archs.{name}.attention_levels: level {outside[0]} does not exist "
+                                 f"(levels 0..{len(arch.channels) - 1})")
+        return self
+
+
+class DiffusionParams(Section):
+    timesteps: Annotated[int, Field(ge=2, le=10_000)]
+    cosine_s: Annotated[float, Field(gt=0, le=0.5)]  # Nichol & Dhariwal's offset
+
+
+class TrainParams(Section):
+    seed: Seed
+    device: Device
+    epochs: PositiveInt
+    max_steps: NonNegativeInt  # > 0 caps the step count (tiny runs)
+    batch_size: PositiveInt
+    lr: Annotated[float, Field(gt=0, le=1)]
+    weight_decay: Annotated[float, Field(ge=0, le=1)]
+    warmup_steps: NonNegativeInt
+    grad_clip: PositiveFloat
+    ema_decay: Annotated[float, Field(ge=0, lt=1)]
+    p_uncond: Annotated[float, Field(ge=0, lt=1)]  # classifier-free guidance: class dropped to the null class
+    p_style_drop: Probability  # each style attribute dropped to its null level
+    bf16: bool
+    checkpoint_every: PositiveInt
+    snapshots: NonNegativeInt  # EMA snapshots spread over training, for quality-over-training
+    log_every: PositiveInt
+    threads: NonNegativeInt  # 0 = torch's default
+
+
+class SampleParams(Section):
+    seed: Seed
+    sampler: Literal["ddim", "ddpm"]  # ddpm = all T steps with eta 1
+    ddim_steps: PositiveInt
+    eta: Annotated[float, Field(ge=0, le=1)]
+    per_class: PositiveInt  # the headline sample set: evaluated, CLIP-scored and selected from
+    grid_per_class: PositiveInt  # the first images of each class shown in the samples figure
+    guidance_scale: Annotated[float, Field(ge=0, le=20)]  # 0 = conditional prediction only
+    use_ema: bool
+    styles: list[str]  # e.g. [ink=bold, slant=left]
+    trajectory_per_class: PositiveInt
+    trajectory_steps: PositiveInt
+    trajectory_every: PositiveInt
+    denoise_fractions: Annotated[list[Probability], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _fractions(self) -> "SampleParams":
+        _increasing(self.denoise_fractions, "sample.denoise_fractions")
+        return self
+
+
+class ClipTrainParams(Section):
+    seed: Seed
+    steps: PositiveInt
+    batch_size: Annotated[int, Field(ge=2)]  # a contrastive batch needs negatives
+    lr: Annotated[float, Field(gt=0, le=1)]
+    warmup_steps: NonNegativeInt
+    weight_decay: Annotated[float, Field(ge=0, le=1)]
+    bf16: bool
+    embed_dim: PositiveInt
+    width: Annotated[int, Field(ge=32, multiple_of=32)]  # heads of width 32
+    text_width: Annotated[int, Field(ge=32, multiple_of=32)]
+    vision_layers: PositiveInt
+    text_layers: PositiveInt
+    patch_size: PositiveInt
+    context_length: Annotated[int, Field(ge=8, le=77)]
+    blur_sigma: Range  # Gaussian blur sigma range (pixels) for "blurry" captions
+    noise_std: Range  # added noise std range for "noisy" captions
+    captions: dict[Literal["plain", "clear", "blurry", "noisy"], str]
+
+    @model_validator(mode="after")
+    def _captions(self) -> "ClipTrainParams":
+        for key, bounds in (("blur_sigma", self.blur_sigma), ("noise_std", self.noise_std)):
+            if not 0 < bounds[0] <= bounds[1]:
+                raise ValueError(f"clip.train.{key} must be [low, high] with 0 < low <= high, got {bounds}")
+        missing = {"plain", "clear", "blurry", "noisy"} - set(self.captions)
+        if missing:
+            raise ValueError(f"clip.train.captions is missing {sorted(missing)[0]!r}")
+        for role, text in self.captions.items():
+            _has_label_slot(text, f"clip.train.captions.{role}")
+        return self
+
+
+def _has_label_slot(template: str, key: str) -> None:
+    if "{label}" not in template:
+        raise ValueError(f"{key} must contain {{label}}, got {template!r}")
+
+
+class ClipParams(Section):
+    model: str  # "trained": the in-domain scorer of stage train_clip; else an open_clip architecture
+    pretrained: str  # open_clip tag or local checkpoint; only with an open_clip architecture
+    device: Device
+    prompts: dict[Literal["good", "clear", "blurry"], str]
+    class_prompt: str
+    validation_images: NonNegativeInt  # real test images the used scorer is validated on; 0 = all
+    train: ClipTrainParams
+
+    @model_validator(mode="after")
+    def _scorer(self) -> "ClipParams":
+        if self.model == "trained" and self.pretrained:
+            raise ValueError("clip.pretrained must be empty when clip.model is 'trained' "
+                             f"(got {self.pretrained!r}); name an open_clip architecture to use pretrained weights")
+        if self.model != "trained" and not self.pretrained:
+            raise ValueError(f"clip.pretrained must name a tag or a file for clip.model {self.model!r}")
+        missing = {"good", "clear", "blurry"} - set(self.prompts)
+        if missing:
+            raise ValueError(f"clip.prompts is missing {sorted(missing)[0]!r}")
+        for role, text in {**self.prompts, "class_prompt": self.class_prompt}.items():
+            _has_label_slot(text, f"clip.prompts.{role}" if role != "class_prompt" else "clip.class_prompt")
+        return self
+
+
+class JudgeParams(Section):
+    seed: Seed
+    epochs: PositiveInt
+    batch_size: Annotated[int, Field(ge=2)]  # BatchNorm needs more than one image
+    lr: Annotated[float, Field(gt=0, le=1)]
+    weight_decay: Annotated[float, Field(ge=0, le=1)]
+    channels: Annotated[list[PositiveInt], Field(min_length=1, max_length=4)]
+    hidden: PositiveInt  # penultimate width: the FID feature dimension
+    max_shift: Annotated[int, Field(ge=0, le=8)]
+    hflip: bool
+    bf16: bool
+    fid_floor_sizes: Annotated[list[Annotated[int, Field(ge=2)]], Field(min_length=1)]
+    device: Device
+    threads: NonNegativeInt
+
+
+class SelectParams(Section):
+    group_size: Annotated[int, Field(ge=2)]  # "generate group_size, keep k", repeated over each class's samples
+    k: PositiveInt
+    seed: Seed
+    weights: Annotated[dict[Literal["good", "clear", "blurry", "class_prob"], float], Field(min_length=1)]
+
+
+class EvaluateParams(Section):
+    seed: Seed
+    tradeoff_steps: Annotated[list[PositiveInt], Field(min_length=1)]
+    tradeoff_per_class: PositiveInt
+    snapshot_per_class: PositiveInt
+    snapshot_ddim_steps: PositiveInt
+    loss_by_t_images: PositiveInt
+    loss_by_t_buckets: Annotated[int, Field(ge=1, le=100)]
+    style_per_level: PositiveInt
+    style_ddim_steps: PositiveInt
+    arch_bench_steps: PositiveInt
+    arch_bench_batch: Annotated[int, Field(ge=1, le=1024)]
+
+
+class StatisticsParams(Section):
+    bootstrap_resamples: Annotated[int, Field(ge=100, le=100_000)]  # for every 95% interval in the report
+
+
+class Params(Section):
+    statistics: StatisticsParams
+    data: DataParams
+    style: StyleParams
+    model: ModelParams
+    diffusion: DiffusionParams
+    train: TrainParams
+    sample: SampleParams
+    clip: ClipParams
+    judge: JudgeParams
+    select: SelectParams
+    evaluate: EvaluateParams
+
+    @model_validator(mode="after")
+    def _cross_section_rules(self) -> "Params":
+        n_train, n_test, timesteps = self.data.size("train"), self.data.size("test"), self.diffusion.timesteps
+        _at_most("select.k", self.select.k, "select.group_size", self.select.group_size)
+        _at_most("select.group_size", self.select.group_size, "sample.per_class", self.sample.per_class)
+        if self.sample.per_class % self.select.group_size:
+            raise ValueError(f"select.group_size ({self.select.group_size}) must divide sample.per_class "
+                             f"({self.sample.per_class})")
+        _at_most("sample.grid_per_class", self.sample.grid_per_class, "sample.per_class", self.sample.per_class)
+        _at_most("train.batch_size", self.train.batch_size, "the training images", n_train)
+        _at_most("judge.batch_size", self.judge.batch_size, "the training images", n_train)
+        _at_most("judge.fid_floor_sizes", max(self.judge.fid_floor_sizes), "the training images", n_train)
+        _at_most("evaluate.loss_by_t_images", self.evaluate.loss_by_t_images, "the test images", n_test)
+        _at_most("clip.validation_images", self.clip.validation_images, "the test images", n_test)
+        _at_most("evaluate.loss_by_t_buckets", self.evaluate.loss_by_t_buckets, "diffusion.timesteps", timesteps)
+        for key, steps in (("sample.ddim_steps", self.sample.ddim_steps),
+                           ("sample.trajectory_steps", self.sample.trajectory_steps),
+                           ("evaluate.snapshot_ddim_steps", self.evaluate.snapshot_ddim_steps),
+                           ("evaluate.style_ddim_steps", self.evaluate.style_ddim_steps),
+                           ("evaluate.tradeoff_steps", max(self.evaluate.tradeoff_steps))):
+            _at_most(key, steps, "diffusion.timesteps", timesteps)
+        _check_style_requests(self.sample.styles, self.style)
+        return self
+
+
+def _at_most(key: str, value: int, limit_name: str, limit: int) -> None:
+    if value > limit:
+        raise ValueError(f"{key} must be at most {limit_name} ({limit}), got {value}")
+
+
+def _check_style_requests(requests: list[str], style: StyleParams) -> None:
+    try:
+        parse_requests(requests, style.attributes, style.levels)
+    except StyleRequestError as error:
+        raise ValueError(f"sample.styles: {error}") from None

@@ -1,0 +1,1 @@
+"""Fashion-MNIST: verified idx files, the prepared arrays, and tensor conversions."""

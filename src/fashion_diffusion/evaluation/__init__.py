@@ -1,0 +1,1 @@
+"""Measuring the generator with the independent judge: FID, accuracy, and the studies built on them."""

@@ -1,0 +1,75 @@
+"""Percentile bootstrap intervals: how far a statistic could move with another draw of the samples.
+
+    interval = quantiles (alpha/2, 1 - alpha/2) of statistic(resample_b), b = 1..B,
+    each resample drawing n of the n items with replacement (Efron & Tibshirani 1993, ch. 13).
+
+Groups (e.g. classes) can be resampled within themselves (`strata`), so every resample keeps the
+same number of images per class, as the experiment did.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A statistic with its 95% percentile-bootstrap interval."""
+    value: float
+    low: float
+    high: float
+
+    def excludes(self, reference: float) -> bool:
+        """Whether the interval lies wholly on one side of `reference` (e.g. 0 for a difference)."""
+        return self.low > reference or self.high < reference
+
+    def as_dict(self, prefix: str) -> dict[str, float]:
+        return {prefix: self.value, f"{prefix}_low": self.low, f"{prefix}_high": self.high}
+
+
+def resample_indices(n: int, resamples: int, seed: int, strata: np.ndarray | None = None) -> np.ndarray:
+    """(resamples, n) indices drawn with replacement, within each stratum if strata (n,) is given."""
+    rng = np.random.default_rng(seed)
+    if strata is None:
+        return rng.integers(0, n, size=(resamples, n))
+    strata = np.asarray(strata)
+    out = np.empty((resamples, n), dtype=np.int64)
+    for group in np.unique(strata):
+        members = np.flatnonzero(strata == group)
+        out[:, members] = members[rng.integers(0, len(members), size=(resamples, len(members)))]
+    return out
+
+
+def bootstrap(statistic: Callable[[np.ndarray], float], n: int, resamples: int, seed: int,
+              strata: np.ndarray | None = None, method: str = "percentile", value: float | None = None) -> Estimate:
+    """statistic(indices) on all n items (or the given `value`), with a 95% interval over resamples.
+
+    method "percentile": the quantiles q(2.5%), q(97.5%) of the resampled statistic.
+    method "basic": 2 value - q(97.5%), 2 value - q(2.5%). For a statistic biased by the sample
+    (FID and KID rise when a resample repeats images), this reflects the bias instead of adding it.
+    """
+    value = float(statistic(np.arange(n))) if value is None else value
+    values = np.array([statistic(idx) for idx in resample_indices(n, resamples, seed, strata)])
+    low, high = np.quantile(values[np.isfinite(values)], [0.025, 0.975])
+    if method == "basic":
+        low, high = 2 * value - high, 2 * value - low
+    return Estimate(value, float(low), float(high))
+
+
+def mean_estimate(values: np.ndarray, resamples: int, seed: int, strata: np.ndarray | None = None) -> Estimate:
+    """The mean of values (n,) with its interval (vectorised: one matrix of resampled means)."""
+    values = np.asarray(values, dtype=np.float64)
+    means = values[resample_indices(len(values), resamples, seed, strata)].mean(axis=1)
+    low, high = np.quantile(means, [0.025, 0.975])
+    return Estimate(float(values.mean()), float(low), float(high))
+
+
+def difference_estimate(a: np.ndarray, b: np.ndarray, resamples: int, seed: int) -> Estimate:
+    """mean(a) - mean(b) for two independent sets, each resampled on its own."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    diffs = (a[resample_indices(len(a), resamples, seed)].mean(axis=1)
+             - b[resample_indices(len(b), resamples, seed + 1)].mean(axis=1))
+    low, high = np.quantile(diffs, [0.025, 0.975])
+    return Estimate(float(a.mean() - b.mean()), float(low), float(high))

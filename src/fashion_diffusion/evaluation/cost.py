@@ -1,0 +1,68 @@
+"""What an architecture costs: parameters, forward FLOPs, training-step time and peak memory,
+the last two measured in a fresh process so that its peak resident memory is its own."""
+from __future__ import annotations
+
+import multiprocessing
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..model.unet import Denoiser, DenoiserConfig, build_denoiser, count_parameters
+
+
+def flops_per_image(model: Denoiser, image_shape: tuple[int, int, int]) -> int:
+    """Forward-pass FLOPs for one image, counted by torch's FlopCounterMode (a multiply-add = 2)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    x = torch.zeros(1, *image_shape)
+    counter = FlopCounterMode(display=False)
+    with counter, torch.no_grad():
+        model(x, torch.zeros(1, dtype=torch.long), torch.zeros(1, dtype=torch.long))
+    return int(counter.get_total_flops())
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident memory (VmHWM). Unlike getrusage's ru_maxrss, which a spawned
+    child inherits from its parent across fork and exec, VmHWM starts afresh with the new program."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("VmHWM not found in /proc/self/status")
+
+
+def _bench_child(model_config: dict, image_shape, batch: int, steps: int, bf16: bool, queue) -> None:
+    baseline = peak_rss_mib()
+    model = build_denoiser(DenoiserConfig(**model_config))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    x = torch.randn(batch, *image_shape)
+    t = torch.randint(0, 1000, (batch,))
+    y = torch.randint(0, model_config["num_classes"], (batch,))
+    times = []
+    for _ in range(steps + 1):  # the first step warms up and is not counted
+        began = time.perf_counter()
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            loss = (model(x, t, y).float() - x).pow(2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        times.append(time.perf_counter() - began)
+    peak = peak_rss_mib()
+    queue.put({"step_seconds": float(np.median(times[1:])), "peak_rss_mib": peak,
+               "rss_above_baseline_mib": peak - baseline})
+
+
+def arch_cost(model_config: DenoiserConfig, image_shape: tuple[int, int, int], batch: int, steps: int, bf16: bool) -> dict:
+    """Parameters, FLOPs per image, median training-step time and peak memory of one architecture,
+    measured on the CPU in a fresh process (so its peak resident memory is its own)."""
+    model = build_denoiser(model_config)
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    child = context.Process(target=_bench_child, args=(model_config.to_dict(), image_shape, batch, steps, bf16, queue))
+    child.start()
+    result = queue.get()
+    child.join()
+    return {"parameters": count_parameters(model), "gflops_per_image": flops_per_image(model, image_shape) / 1e9,
+            "step_seconds": result["step_seconds"], "images_per_second": batch / result["step_seconds"],
+            "peak_rss_mib": result["peak_rss_mib"], "rss_above_baseline_mib": result["rss_above_baseline_mib"]}

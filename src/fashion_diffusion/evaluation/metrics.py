@@ -1,0 +1,150 @@
+"""Sample-quality metrics computed in the judge's feature space: pure functions on arrays.
+
+Statistics are computed in float64 whatever the input dtype. Inputs may be numpy arrays or
+torch tensors (CPU or not); outputs are numpy arrays or Python floats. Inception weights
+cannot be downloaded here, so FID uses the judge's penultimate features: its values are not
+comparable with published Inception FIDs, only with each other at equal sample sizes.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def _as_float64(x) -> np.ndarray:
+    if hasattr(x, "detach"):  # a torch tensor
+        x = x.detach().cpu().double().numpy()
+    return np.asarray(x, dtype=np.float64)
+
+
+def gaussian_stats(features) -> tuple[np.ndarray, np.ndarray]:
+    """Mean (D,) and unbiased covariance (D, D) of features (N, D), as in pytorch-fid."""
+    x = _as_float64(features)
+    if x.ndim != 2 or x.shape[0] < 2:
+        raise ValueError(f"features must have shape (N >= 2, D), got {x.shape}")
+    return x.mean(axis=0), np.cov(x, rowvar=False).reshape(x.shape[1], x.shape[1])
+
+
+def _sqrt_psd(matrix: np.ndarray) -> np.ndarray:
+    """Symmetric square root of a covariance; round-off negatives are clipped to zero."""
+    eigenvalues, eigenvectors = np.linalg.eigh((matrix + matrix.T) / 2)
+    return (eigenvectors * np.sqrt(np.clip(eigenvalues, 0.0, None))) @ eigenvectors.T
+
+
+def _trace_sqrt_product(sigma1: np.ndarray, sigma2: np.ndarray) -> float:
+    """Tr (sigma1 sigma2)^(1/2) = sum sqrt(eig(sigma1^(1/2) sigma2 sigma1^(1/2))).
+
+    The middle product is symmetric PSD, so `eigvalsh` is stable and real, unlike sqrtm of the
+    non-symmetric sigma1 sigma2 (pytorch-fid needs an eps retry and drops imaginary parts).
+    """
+    root1 = _sqrt_psd(sigma1)
+    middle = root1 @ sigma2 @ root1
+    eigenvalues = np.linalg.eigvalsh((middle + middle.T) / 2)
+    return float(np.sqrt(np.clip(eigenvalues, 0.0, None)).sum())
+
+
+def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
+    """Frechet distance between N(mu1, sigma1) and N(mu2, sigma2) (Heusel et al. 2017, FID):
+
+        d^2 = |mu1 - mu2|^2 + Tr(sigma1) + Tr(sigma2) - 2 Tr (sigma1 sigma2)^(1/2)
+    """
+    mu1, mu2 = _as_float64(mu1), _as_float64(mu2)
+    sigma1, sigma2 = _as_float64(sigma1), _as_float64(sigma2)
+    if mu1.shape != mu2.shape or sigma1.shape != sigma2.shape:
+        raise ValueError(f"shape mismatch: mu {mu1.shape} vs {mu2.shape}, sigma {sigma1.shape} vs {sigma2.shape}")
+    mean_term = float(np.sum((mu1 - mu2) ** 2))
+    covariance_term = np.trace(sigma1) + np.trace(sigma2) - 2.0 * _trace_sqrt_product(sigma1, sigma2)
+    return mean_term + float(covariance_term)
+
+
+def fid(features_a, features_b) -> float:
+    """FID between two feature sets (Na, D) and (Nb, D). Biased upwards at small N: compare
+    only values computed at the same sample sizes."""
+    return frechet_distance(*gaussian_stats(features_a), *gaussian_stats(features_b))
+
+
+def class_accuracy(probs, requested_labels, num_classes: int) -> tuple[float, np.ndarray]:
+    """How often the judge's argmax is the class the generator was asked for.
+
+    probs (N, C), requested_labels (N,) -> (overall accuracy, per-class accuracy (num_classes,));
+    a class with no requested images gets NaN.
+    """
+    probs, requested = _as_float64(probs), _as_float64(requested_labels).astype(np.int64)
+    correct = probs.argmax(axis=1) == requested
+    counts = np.bincount(requested, minlength=num_classes).astype(np.float64)
+    hits = np.bincount(requested, weights=correct, minlength=num_classes)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_class = np.where(counts > 0, hits / counts, np.nan)
+    return float(correct.mean()), per_class
+
+
+def requested_class_confidence(probs, requested_labels) -> float:
+    """Mean judge probability of the requested class: probs (N, C), requested_labels (N,)."""
+    probs, requested = _as_float64(probs), _as_float64(requested_labels).astype(np.int64)
+    return float(probs[np.arange(len(requested)), requested].mean())
+
+
+def recognition_point(probs_along_trajectory, requested_labels, fractions) -> np.ndarray:
+    """When each denoising trajectory becomes, for good, an image of the requested class.
+
+    probs_along_trajectory (S, N, C): judge probabilities at S recorded points of N trajectories;
+    requested_labels (N,); fractions (S,): increasing fraction of the denoising completed at
+    each point (0 = pure noise, 1 = final image).
+    Returns (N,) float64: the smallest fraction from which the argmax equals the requested class
+    at every later recorded point. NaN when the final image is not recognised, so `np.nanmean`
+    averages over recognised images and `np.isnan` counts the others.
+    """
+    probs = _as_float64(probs_along_trajectory)
+    requested = _as_float64(requested_labels).astype(np.int64)
+    fractions = _as_float64(fractions)
+    if probs.ndim != 3 or probs.shape[0] != fractions.shape[0] or probs.shape[1] != requested.shape[0]:
+        raise ValueError(f"expected probs (S, N, C) with S={fractions.shape[0]}, N={requested.shape[0]}; "
+                         f"got {probs.shape}")
+    if np.any(np.diff(fractions) <= 0):
+        raise ValueError("fractions must be strictly increasing")
+    correct = probs.argmax(axis=2) == requested[None, :]  # (S, N)
+    correct_until_end = np.flip(np.logical_and.accumulate(np.flip(correct, 0), axis=0), 0)  # (S, N)
+    first = correct_until_end.argmax(axis=0)  # first True; 0 when none
+    return np.where(correct_until_end[-1], fractions[first], np.nan)
+
+
+def _average_ranks(x: np.ndarray) -> np.ndarray:
+    """1-based ranks; tied values share the average of the ranks they span."""
+    _, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+    ends = np.cumsum(counts)
+    return ((ends - counts + 1 + ends) / 2.0)[inverse.reshape(-1)]
+
+
+def spearman(a, b) -> float:
+    """Spearman rank correlation of two (N,) sequences, ties by average rank; NaN if either is
+    constant."""
+    a, b = _as_float64(a).reshape(-1), _as_float64(b).reshape(-1)
+    if a.shape != b.shape or a.size < 2:
+        raise ValueError(f"need two sequences of equal length >= 2, got {a.shape} and {b.shape}")
+    rank_a, rank_b = _average_ranks(a), _average_ranks(b)
+    rank_a, rank_b = rank_a - rank_a.mean(), rank_b - rank_b.mean()
+    denominator = np.sqrt(np.sum(rank_a**2) * np.sum(rank_b**2))
+    return float(np.sum(rank_a * rank_b) / denominator) if denominator > 0 else float("nan")
+
+
+def roc_auc(positive, negative) -> float:
+    """P(score of a positive > score of a negative), ties counting one half (Mann-Whitney U / n_pos n_neg)."""
+    positive, negative = _as_float64(positive).reshape(-1), _as_float64(negative).reshape(-1)
+    ranks = _average_ranks(np.concatenate([positive, negative]))
+    n_pos, n_neg = len(positive), len(negative)
+    return float((ranks[:n_pos].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
+
+
+def kid(features_a, features_b, subsets: int = 50, subset_size: int = 1000, seed: int = 0) -> float:
+    """Kernel Inception Distance (Binkowski et al. 2018) in any feature space: the unbiased MMD^2 with
+    the cubic polynomial kernel k(x, y) = (x.y / D + 1)^3, averaged over random subsets of both sets
+    (each of min(subset_size, Na, Nb) rows). Unbiased at small n, unlike FID."""
+    a, b = _as_float64(features_a), _as_float64(features_b)
+    m = min(subset_size, len(a), len(b))
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(subsets):
+        x, y = a[rng.choice(len(a), m, replace=False)], b[rng.choice(len(b), m, replace=False)]
+        k_xx, k_yy, k_xy = ((u @ v.T / a.shape[1] + 1) ** 3 for u, v in ((x, x), (y, y), (x, y)))
+        off_diagonal = (k_xx.sum() - np.trace(k_xx) + k_yy.sum() - np.trace(k_yy)) / (m * (m - 1))
+        values.append(off_diagonal - 2 * k_xy.mean())
+    return float(np.mean(values))

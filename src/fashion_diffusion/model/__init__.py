@@ -1,0 +1,1 @@
+"""The denoiser (U-Net and its ablation variants), the noise schedule and the samplers."""

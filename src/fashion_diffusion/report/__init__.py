@@ -1,0 +1,1 @@
+"""The assessment report: a markdown template filled with the numbers and verdicts of one run."""

@@ -1,0 +1,124 @@
+"""The values the report template shows, computed from one run's stage outputs.
+
+Each function builds the context of one part of the report; `build` joins them. Numbers are
+copied from the stage outputs, tables are rendered here, and every verdict word comes from
+`report.verdicts`, never from the template.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..model.schedule import cosine_schedule
+from . import verdicts
+from .format import interval, pct, table
+from .outputs import RunOutputs
+
+
+def build(outputs: RunOutputs, params: dict, run_name: str) -> dict:
+    return {"run_name": run_name, "params": params, "setup": setup(outputs, params),
+            "forward": forward(params), "recognition": recognition(outputs, params),
+            "architecture": architecture(outputs, params), "training": training(outputs, params),
+            "clip": clip(outputs, params), "selection": selection(outputs), "judge": judge(outputs),
+            "samplers": samplers(outputs, params), "style": style(outputs, params)}
+
+
+def setup(outputs: RunOutputs, params: dict) -> dict:
+    train, sample = outputs.json("models/train_metrics.json"), outputs.json("data/samples/sample_metrics.json")
+    capped = params["train"]["max_steps"] > 0 and train["steps"] == params["train"]["max_steps"]
+    return {"train": train, "sample": sample, "clip": outputs.json("reports/metrics/clip.json"),
+            "budget": "capped by train.max_steps" if capped else f"{params['train']['epochs']} epochs",
+            "train_minutes": train["train_seconds"] / 60}
+
+
+def forward(params: dict) -> dict:
+    timesteps = params["diffusion"]["timesteps"]
+    alpha_bars = cosine_schedule(timesteps, params["diffusion"]["cosine_s"]).alpha_bars.numpy()
+    return {"timesteps": timesteps, "half": int(np.argmax(alpha_bars < 0.5)), "tenth": int(np.argmax(alpha_bars < 0.1)),
+            "last": float(alpha_bars[-1])}
+
+
+def recognition(outputs: RunOutputs, params: dict) -> dict:
+    per_class = outputs.csv("data/recognition/per_class.csv")
+    metrics = outputs.json("reports/metrics/recognition.json")
+    ranked = per_class.dropna(subset=["median"]).sort_values("median")
+    shown = per_class.rename(columns={"median": "median point", "q25": "25th pct", "q75": "75th pct",
+                                      "unrecognised": "never recognised"})
+    return {"metrics": metrics, "table": table(shown, percent=("median point", "25th pct", "75th pct")),
+            "earliest": ranked.iloc[0].to_dict() if len(ranked) else None,
+            "latest": ranked.iloc[-1].to_dict() if len(ranked) else None,
+            "per_class": params["sample"]["trajectory_per_class"], "steps": params["sample"]["trajectory_steps"]}
+
+
+def architecture(outputs: RunOutputs, params: dict) -> dict:
+    costs = outputs.csv("data/arch_cost.csv").rename(columns={
+        "gflops_per_image": "GFLOPs/image (fwd)", "step_seconds": "train step s", "images_per_second": "train img/s",
+        "peak_rss_mib": "peak RSS MiB", "rss_above_baseline_mib": "MiB above the process baseline"})
+    return {"cost_table": table(costs), "batch": params["evaluate"]["arch_bench_batch"]}
+
+
+def training(outputs: RunOutputs, params: dict) -> dict:
+    loss = outputs.csv("models/loss.csv")
+    by_t = outputs.csv("data/training_quality/loss_by_timestep.csv")
+    quality = outputs.csv("data/training_quality/quality_over_training.csv")
+    shown = pd.DataFrame({"step": quality["step"], "FID": quality["fid"], "floor": quality["fid_floor"],
+                          "judge accuracy": quality["accuracy"]})
+    return {"first_loss": float(loss["loss"].iloc[: max(1, len(loss) // 20)].mean()),
+            "final_loss": outputs.json("models/train_metrics.json")["final_loss"],
+            "hardest": by_t.iloc[by_t["mse"].idxmax()].to_dict(), "easiest": by_t.iloc[by_t["mse"].idxmin()].to_dict(),
+            "quality_table": table(shown, percent=("judge accuracy",)), "evaluate": params["evaluate"]}
+
+
+def clip(outputs: RunOutputs, params: dict) -> dict:
+    metrics = outputs.json("reports/metrics/clip.json")
+    rows = pd.DataFrame([{"class": name, **values} for name, values in metrics["per_class"].items()])
+    ranked = rows.sort_values("class_prob")
+    return {"m": metrics, "table": table(rows), "hardest": ranked.head(3).to_dict("records"),
+            "easiest": ranked.iloc[-1].to_dict(), "prompts": ", ".join(f'"{p}"' for p in params["clip"]["prompts"].values()),
+            "blurred": interval(metrics, "scorer_auc_clear_vs_blurred"),
+            "noised": interval(metrics, "scorer_auc_clear_vs_noised"),
+            "detects_blur": verdicts.detects(metrics["scorer_auc_clear_vs_blurred_low"],
+                                             metrics["scorer_auc_clear_vs_blurred_high"]),
+            "detects_noise": verdicts.detects(metrics["scorer_auc_clear_vs_noised_low"],
+                                              metrics["scorer_auc_clear_vs_noised_high"])}
+
+
+def selection(outputs: RunOutputs) -> dict:
+    s = outputs.json("reports/metrics/selection.json")
+    sets = ["selected", "rejected", "random", "all"]
+    effect = pd.DataFrame({"set": sets, "n": [s[f"{g}_n"] for g in sets],
+                           "judge accuracy": [s[f"{g}_accuracy"] for g in sets],
+                           "judge confidence": [s[f"{g}_confidence"] for g in sets]})
+    word = verdicts.effect(s["gain_low"], s["gain_high"], "helps", "hurts")
+    return {"s": s, "table": table(effect, percent=("judge accuracy",)), "verdict": word,
+            "gain": interval(s, "gain", percent=True)}
+
+
+def judge(outputs: RunOutputs) -> dict:
+    e, j = outputs.json("reports/metrics/evaluate.json"), outputs.json("models/judge_metrics.json")
+    per_class = outputs.csv("data/evaluate/per_class.csv")
+    worst = per_class.iloc[per_class["generated_accuracy"].idxmin()]
+    kid_x1000 = {key: 1000 * value for key, value in e.items() if key.startswith("kid")}
+    return {"e": e, "j": j, "fid": interval(e, "fid"), "kid": interval(kid_x1000, "kid", digits=2),
+            "accuracy": interval(e, "accuracy", percent=True), "confidence": interval(e, "confidence"),
+            "worst": worst.to_dict(), "per_class_table": table(per_class, percent=("generated_accuracy", "real_accuracy"))}
+
+
+def samplers(outputs: RunOutputs, params: dict) -> dict:
+    t = outputs.csv("data/sampler_study.csv")
+    shown = pd.DataFrame({"sampler": t["sampler"], "steps": t["steps"], "eta": t["eta"], "seconds": t["seconds"],
+                          "images/s": t["images_per_second"], "FID": t["fid"], "floor": t["fid_floor"],
+                          "judge accuracy": t["accuracy"]})
+    return {"table": table(shown, percent=("judge accuracy",)), "per_class": params["evaluate"]["tradeoff_per_class"]}
+
+
+def style(outputs: RunOutputs, params: dict) -> dict:
+    rows = []
+    for attribute, m in outputs.json("reports/metrics/style.json").items():
+        rows.append({"attribute": attribute, "hit rate": m["mean_hit_rate"],
+                     "95% interval": f"{pct(m['hit_rate_low'])} to {pct(m['hit_rate_high'])}",
+                     "chance": m["chance_uniform"], "within-class Spearman": m["spearman_within_class"],
+                     "verdict": verdicts.style_control(m["hit_rate_low"], m["mean_hit_rate"], m["chance_uniform"])})
+    levels = outputs.csv("data/style_control.csv")[["attribute", "level_name", "n", "hit_rate", "mean_value", "mean_z"]]
+    return {"rows": rows, "summary_table": table(pd.DataFrame(rows), percent=("hit rate", "chance")),
+            "levels_table": table(levels, percent=("hit_rate",)), "per_level": params["evaluate"]["style_per_level"]}

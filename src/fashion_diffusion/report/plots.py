@@ -1,0 +1,123 @@
+"""The pipeline's figures, one function each, drawn from a stage's results with `report.figures`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..data.prepared import to_model_range, to_uint8
+from ..model.schedule import cosine_schedule, q_sample
+from . import figures
+
+FORWARD_FRACTIONS = [0.0, 0.05, 0.1, 0.25, 0.5, 0.75, 1.0]  # of the T steps
+EXTREMES_SHOWN = 8  # highest- and lowest-scoring images in the CLIP figures
+
+
+def forward_diffusion(path: Path, images: np.ndarray, labels: np.ndarray, class_names: list[str],
+                      timesteps: int, cosine_s: float) -> None:
+    """One training image per class noised to several t with the training schedule."""
+    schedule = cosine_schedule(timesteps, cosine_s)
+    picks = [int(np.flatnonzero(labels == c)[0]) for c in range(len(class_names))]
+    x0 = to_model_range(images[picks])
+    steps = [round(f * (timesteps - 1)) for f in FORWARD_FRACTIONS]
+    noise = torch.randn(x0.shape, generator=torch.Generator().manual_seed(0))
+    grid = np.stack([to_uint8(q_sample(schedule, x0, torch.full((len(picks),), t), noise)) for t in steps], axis=1)
+    columns = [f"t={t}\nᾱ={schedule.alpha_bars[t]:.2f}" for t in steps]
+    figures.image_grid(grid, path, row_labels=class_names, col_labels=columns,
+                       title="Forward diffusion q(x_t | x_0), cosine schedule")
+
+
+def loss_curve(path: Path, losses) -> None:
+    """losses: a table (or dict) with columns step and loss."""
+    figures.line_plot(path, {"loss": (losses["step"], losses["loss"])}, "step", "MSE (noise prediction)",
+                      "Training loss", logy=True)
+
+
+def sample_grid(path: Path, images: np.ndarray, class_names: list[str], title: str) -> None:
+    """uint8 images (classes * per_class, H, W), class-major -> one row per class."""
+    per_class = len(images) // len(class_names)
+    figures.image_grid(images.reshape(len(class_names), per_class, *images.shape[1:]), path,
+                       row_labels=class_names, title=title)
+
+
+def denoising(path: Path, frames: np.ndarray, fractions: np.ndarray, wanted: list[float], per_class: int,
+              class_names: list[str], title: str) -> None:
+    """First trajectory of each class (frames (S, N, H, W)) at the recorded points nearest `wanted`."""
+    columns = [int(np.argmin(np.abs(fractions - f))) for f in wanted]
+    firsts = np.arange(len(class_names)) * per_class
+    grid = frames[columns][:, firsts].transpose(1, 0, 2, 3)  # (classes, columns, H, W)
+    figures.image_grid(grid, path, row_labels=class_names,
+                       col_labels=[f"{100 * fractions[c]:.0f}%" for c in columns], title=title)
+
+
+def clip_scores(folder: Path, scores: pd.DataFrame, images: np.ndarray, class_names: list[str],
+                columns: list[str]) -> None:
+    """Per-class mean (and std) of each score, and the images with the highest and lowest P(clear)."""
+    means = scores.groupby("label")[columns].mean().reindex(range(len(class_names)))
+    spread = scores.groupby("label")[columns].std().reindex(range(len(class_names)))
+    figures.bar_plot(folder / "scores_per_class.png", class_names, {c: means[c].values for c in columns},
+                     "probability", "CLIP scores per class (mean, std across samples)",
+                     errors={c: spread[c].values for c in columns})
+    order = scores["clear"].sort_values(ascending=False).index.to_numpy()
+    shown = min(EXTREMES_SHOWN, len(order) // 2)
+    for name, picks in (("highest", order[:shown]), ("lowest", order[::-1][:shown])):
+        figures.image_grid(images[picks][None], folder / f"{name}_clear.png",
+                           col_labels=[f"{scores.loc[i, 'class']}\n{scores.loc[i, 'clear']:.2f}" for i in picks],
+                           title=f"Samples with the {name} CLIP P(clear)")
+
+
+def selection(path: Path, images: np.ndarray, labels: np.ndarray, combined: np.ndarray, selected: np.ndarray,
+              class_names: list[str], k: int) -> None:
+    """Each class's samples ranked by combined CLIP score, the kept ones framed in green."""
+    per_class = len(labels) // len(class_names)
+    order = np.concatenate([np.flatnonzero(labels == c)[np.argsort(-combined[labels == c], kind="stable")]
+                            for c in range(len(class_names))])
+    figures.image_grid(images[order].reshape(len(class_names), per_class, *images.shape[1:]), path,
+                       row_labels=class_names, highlight=selected[order].reshape(len(class_names), per_class),
+                       title=f"Samples ranked by combined CLIP score; green = kept (top {k})")
+
+
+def recognition_curve(path: Path, curve: pd.DataFrame, class_names: list[str]) -> None:
+    figures.line_plot(path, {class_names[c]: (g["fraction"], g["probability"]) for c, g in curve.groupby("label")},
+                      "fraction of denoising done", "judge P(requested class | x0_pred)",
+                      "When does the predicted x0 become its class?")
+
+
+def sampler_tradeoff(path: Path, tradeoff: pd.DataFrame) -> None:
+    ddim, ddpm = tradeoff[tradeoff["sampler"] == "ddim"], tradeoff[tradeoff["sampler"] == "ddpm"]
+    figures.line_plot(path, {"DDIM": (ddim["seconds"], ddim["fid"]), "DDPM (all steps)": (ddpm["seconds"], ddpm["fid"]),
+                             "floor (real train vs test)": (tradeoff["seconds"], tradeoff["fid_floor"])},
+                      "seconds for the sample set", "FID (judge features)", "Sampler trade-off", markers=True)
+
+
+def quality_over_training(folder: Path, quality: pd.DataFrame, strip: np.ndarray, class_names: list[str]) -> None:
+    figures.line_plot(folder / "quality_over_training.png",
+                      {"FID": (quality["step"], quality["fid"]), "floor": (quality["step"], quality["fid_floor"])},
+                      "training step", "FID (judge features)", "Quality over training", markers=True)
+    figures.image_grid(strip.transpose(1, 0, 2, 3), folder / "quality_strip.png", row_labels=class_names,
+                       col_labels=[f"step {s}" for s in quality["step"]], title="Same seed, EMA snapshots")
+
+
+def loss_by_timestep(path: Path, by_t: pd.DataFrame) -> None:
+    figures.line_plot(path, {"MSE": ((by_t["t_low"] + by_t["t_high"]) / 2, by_t["mse"])},
+                      "timestep t (bucket centre)", "noise-prediction MSE", "Held-out loss by timestep",
+                      logy=True, markers=True)
+
+
+def accuracy_per_class(path: Path, per_class: pd.DataFrame) -> None:
+    figures.bar_plot(path, list(per_class["class"]),
+                     {"generated": per_class["generated_accuracy"], "real test": per_class["real_accuracy"]},
+                     "judge accuracy", "Judge accuracy per class")
+
+
+def class_by_style(path: Path, images: np.ndarray, labels: np.ndarray, styles: np.ndarray, attributes: list[str],
+                   level_names: dict[str, list[str]], class_names: list[str]) -> None:
+    """The first image of each class at each requested (attribute, level)."""
+    columns = [(a, level) for a, name in enumerate(attributes) for level in range(len(level_names[name]))]
+    firsts = [[np.flatnonzero((labels == c) & (styles[:, a] == level))[0] for a, level in columns]
+              for c in range(len(class_names))]
+    figures.image_grid(images[np.array(firsts)], path, row_labels=class_names,
+                       col_labels=[f"{attributes[a]}=\n{level_names[attributes[a]][level]}" for a, level in columns],
+                       title="Each class at each requested style level")

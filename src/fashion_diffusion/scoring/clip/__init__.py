@@ -1,0 +1,1 @@
+"""CLIP scoring: the in-domain scorer trained here, pretrained open_clip models, and their scores."""

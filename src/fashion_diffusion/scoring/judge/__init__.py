@@ -1,0 +1,1 @@
+"""The independent judge: a CNN classifier trained on real images only, never on samples."""

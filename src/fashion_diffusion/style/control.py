@@ -1,0 +1,101 @@
+"""How well generation controls style: requests for every class x attribute x level, and the
+hit rates and rank correlations of the attributes recomputed from the generated pixels."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..evaluation.bootstrap import mean_estimate
+from ..evaluation.metrics import spearman
+from .bins import StyleBins, assign_levels
+
+
+def control_requests(bins: StyleBins, classes: int, per_level: int) -> tuple[np.ndarray, np.ndarray]:
+    """Class labels (N,) and style labels (N, A): one attribute set to a level, the others null,
+    for every class x attribute x level, `per_level` times in a row."""
+    labels, styles = [], []
+    for c in range(classes):
+        for a in range(len(bins.attributes)):
+            for level in range(bins.levels):
+                row = np.full(len(bins.attributes), bins.null_level)
+                row[a] = level
+                labels += [c] * per_level
+                styles += [row] * per_level
+    return np.array(labels), np.stack(styles)
+
+
+def within_class_z(values: np.ndarray, class_labels: np.ndarray) -> np.ndarray:
+    """z = (value - mean_c) / std_c over the values of the same class (N,) -> (N,).
+
+    Population std; a class with constant values (or a single one) gets z = 0.
+    """
+    values, class_labels = np.asarray(values, dtype=np.float64), np.asarray(class_labels)
+    z = np.zeros_like(values)
+    for c in np.unique(class_labels):
+        members = class_labels == c
+        std = values[members].std()
+        z[members] = (values[members] - values[members].mean()) / std if std > 0 else 0.0
+    return z
+
+
+def control_table(requested: np.ndarray, values: dict[str, np.ndarray], class_labels: np.ndarray,
+                  bins: StyleBins, resamples: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """How well generated images land in the style level they were asked for, within their class.
+
+    requested: int64 (N, A) style labels used for generation (null = not requested);
+    values: {attribute: (N,)} recomputed from the generated images; class_labels: (N,) the
+    class each image was generated for. Image i hits if assign_levels(value_i, edges[class_i])
+    equals its requested level. z_i = within_class_z of the value among the images of its
+    class that requested this attribute, so class differences do not drive the monotonicity.
+    Returns (per_level, summary):
+      per_level: attribute, level, level_name, n, hit_rate, chance_uniform (1 / levels),
+                 chance_train (mean over the level's images of train_fractions[class_i][level]),
+                 mean_value, mean_z;
+      summary:   attribute, n, mean_hit_rate and mean chances over the requested levels,
+                 spearman (requested level vs raw value, pooled over classes),
+                 means_increasing (raw mean_value), spearman_within_class (level vs z),
+                 z_means_increasing (mean_z increases with the level).
+    """
+    requested, class_labels = np.asarray(requested, dtype=np.int64), np.asarray(class_labels, dtype=np.int64)
+    rows, summaries = [], []
+    for column, name in enumerate(bins.attributes):
+        asked = requested[:, column] != bins.null_level
+        if not asked.any():
+            continue
+        level, classes = requested[asked, column], class_labels[asked]
+        value = np.asarray(values[name], dtype=np.float64)[asked]
+        z = within_class_z(value, classes)
+        hit = assign_levels(value, bins.edges_for(name, classes)) == level
+        table = _control_levels(name, level, value, z, hit, classes, bins)
+        rows.append(table)
+        summaries.append(_control_summary(table, level, value, z, hit, resamples))
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(), pd.DataFrame(summaries)
+
+
+def _control_levels(name: str, level: np.ndarray, value: np.ndarray, z: np.ndarray, hit: np.ndarray,
+                    classes: np.ndarray, bins: StyleBins) -> pd.DataFrame:
+    """One row per requested level of one attribute (see `control_table`)."""
+    chance_train = np.asarray(bins.train_fractions[name])[classes, level]  # (n,) per image
+    return pd.DataFrame([{
+        "attribute": name, "level": int(lv), "level_name": bins.level_names[name][lv],
+        "n": int((level == lv).sum()), "hit_rate": float(hit[level == lv].mean()),
+        "chance_uniform": 1.0 / bins.levels, "chance_train": float(chance_train[level == lv].mean()),
+        "mean_value": float(value[level == lv].mean()), "mean_z": float(z[level == lv].mean()),
+    } for lv in np.unique(level)])
+
+
+def _control_summary(table: pd.DataFrame, level: np.ndarray, value: np.ndarray, z: np.ndarray,
+                     hit: np.ndarray, resamples: int) -> dict:
+    """Summary row of one attribute from its per-level table and per-image arrays (n,); the hit rate
+    has a bootstrap interval over images, resampled within each requested level."""
+    enough = len(level) >= 2
+    hit_rate = mean_estimate(hit, resamples, seed=0, strata=level)
+    return {
+        "attribute": table["attribute"].iloc[0], "n": len(level), "mean_hit_rate": hit_rate.value,
+        "hit_rate_low": hit_rate.low, "hit_rate_high": hit_rate.high,
+        "chance_uniform": table["chance_uniform"].iloc[0], "chance_train": table["chance_train"].mean(),
+        "spearman": spearman(level, value) if enough else float("nan"),
+        "means_increasing": bool(np.all(np.diff(table["mean_value"]) > 0)),
+        "spearman_within_class": spearman(level, z) if enough else float("nan"),
+        "z_means_increasing": bool(np.all(np.diff(table["mean_z"]) > 0)),
+    }

@@ -1,0 +1,30 @@
+"""Stage recognition: when does a denoising trajectory become recognisable? The judge reads the
+predicted x0 along the recorded trajectories of stage sample."""
+import numpy as np
+
+from fashion_diffusion import stage
+from fashion_diffusion.artifacts import write_json
+from fashion_diffusion.evaluation.recognition import per_class_summary, recognition
+from fashion_diffusion.report import plots
+from fashion_diffusion.scoring.judge.inference import load_judge
+
+OUTPUTS = ["data/recognition", "reports/metrics/recognition.json", "reports/figures/recognition"]
+
+
+def main() -> None:
+    trajectory = np.load("data/samples/trajectory.npz")
+    class_names = [str(c) for c in np.load("data/samples/samples.npz")["class_names"]]
+    points, curve = recognition(load_judge(), trajectory["x0_pred"], trajectory["labels"], trajectory["fractions"])
+    summary = per_class_summary(points, class_names)
+    with stage.Outputs("recognition", OUTPUTS) as out:
+        points.to_csv(out("data/recognition") / "points.csv", index=False)
+        curve.to_csv(out("data/recognition") / "curve.csv", index=False)
+        summary.to_csv(out("data/recognition") / "per_class.csv", index=False)
+        plots.recognition_curve(out("reports/figures/recognition") / "recognition_curve.png", curve, class_names)
+        write_json(out("reports/metrics/recognition.json"), {
+            "median": float(np.nanmedian(points["recognition_point"])),
+            "unrecognised": int(points["recognition_point"].isna().sum()), "trajectories": len(points)})
+
+
+if __name__ == "__main__":
+    stage.run(main)

@@ -1,0 +1,28 @@
+"""Stage sampler_study: time against quality for DDIM at several step counts and DDPM at all T
+steps, on the same labels and seed, each FID next to the floor at its sample size."""
+from fashion_diffusion import stage
+from fashion_diffusion.artifacts import write_json
+from fashion_diffusion.config import load_params
+from fashion_diffusion.evaluation.sampler_study import sampler_tradeoff
+from fashion_diffusion.evaluation.setup import load_setup
+from fashion_diffusion.report import plots
+
+OUTPUTS = ["data/sampler_study.csv", "reports/metrics/sampler_study.json", "reports/figures/sampler_study"]
+
+
+def main() -> None:
+    p = load_params()
+    e, setup = p.evaluate, load_setup(p)
+    tradeoff = sampler_tradeoff(setup.model, setup.info.schedule(), setup.reference, e.tradeoff_steps,
+                                e.tradeoff_per_class, p.sample.eta, p.sample.guidance_scale, e.seed,
+                                setup.info.image_shape)
+    tradeoff["fid_floor"] = setup.fid_floor(e.tradeoff_per_class * len(setup.info.class_names), e.seed)
+    with stage.Outputs("sampler_study", OUTPUTS) as out:
+        tradeoff.to_csv(out("data/sampler_study.csv"), index=False)
+        plots.sampler_tradeoff(out("reports/figures/sampler_study") / "sampler_tradeoff.png", tradeoff)
+        write_json(out("reports/metrics/sampler_study.json"), {
+            "fastest_fid": float(tradeoff.iloc[0]["fid"]), "ddpm_fid": float(tradeoff.iloc[-1]["fid"])})
+
+
+if __name__ == "__main__":
+    stage.run(main)
