@@ -10,7 +10,7 @@ from fashion_diffusion.artifacts import write_json
 from fashion_diffusion.config import load_params
 from fashion_diffusion.data.prepared import to_uint8
 from fashion_diffusion.model.checkpoint import load_denoiser
-from fashion_diffusion.model.samplers import sample, sampler_settings
+from fashion_diffusion.model.samplers import Sampling, sample, sampler_settings
 from fashion_diffusion.report import plots
 from fashion_diffusion.runtime import resolve_device
 from fashion_diffusion.style.bins import load_style_bins, parse_style_requests
@@ -27,16 +27,18 @@ def main() -> None:
     classes, schedule = len(info.class_names), info.schedule()
     style = torch.as_tensor(parse_style_requests(s.styles, load_style_bins()), device=device)
     labels = torch.arange(classes, device=device).repeat_interleave(s.per_class)
-    steps, eta = sampler_settings(s.sampler, s.ddim_steps, s.eta, schedule.timesteps)
+    sampling = Sampling.of(s)
+    steps, eta = sampler_settings(s.sampler, s.steps, s.eta, schedule.timesteps)
     began = time.perf_counter()
-    images, _ = sample(model, schedule, labels, steps=steps, eta=eta, guidance_scale=s.guidance_scale,
-                       generator=torch.Generator().manual_seed(s.seed), style_labels=style.expand(len(labels), -1),
-                       image_shape=info.image_shape)
+    images, _ = sample(model, schedule, labels, generator=torch.Generator().manual_seed(s.seed),
+                       style_labels=style.expand(len(labels), -1), image_shape=info.image_shape,
+                       prediction=info.prediction, **sampling.kwargs())
     seconds = time.perf_counter() - began
     traced = torch.arange(classes, device=device).repeat_interleave(s.trajectory_per_class)
-    _, trajectory = sample(model, schedule, traced, steps=s.trajectory_steps, eta=1.0, guidance_scale=s.guidance_scale,
-                           generator=torch.Generator().manual_seed(s.seed + 1), style_labels=style.expand(len(traced), -1),
-                           image_shape=info.image_shape, record_every=s.trajectory_every)
+    stochastic = sampling.replace(sampler="ddim", steps=s.trajectory_steps, eta=1.0)  # DDPM-like, every step shown
+    _, trajectory = sample(model, schedule, traced, generator=torch.Generator().manual_seed(s.seed + 1),
+                           style_labels=style.expand(len(traced), -1), image_shape=info.image_shape,
+                           prediction=info.prediction, record_every=s.trajectory_every, **stochastic.kwargs())
     images, x_t, x0 = to_uint8(images), trajectory.frames("x_t"), trajectory.frames("x0_pred")
     with stage.Outputs("sample", OUTPUTS) as out:
         np.savez_compressed(out("data/samples/samples.npz"), images=images, labels=labels.cpu().numpy(),

@@ -1,10 +1,12 @@
-"""Stage sampler_study: time against quality for DDIM at several step counts and DDPM at all T
-steps, on the same labels and seed, each FID next to the floor at its sample size."""
+"""Stage sampler_study: time against quality for each sampler run of evaluate.samplers (DDIM at
+several step counts and eta, DDPM at all T steps, DPM-Solver++), on the same labels and seed, each
+FID next to the floor at its sample size."""
 from fashion_diffusion import stage
 from fashion_diffusion.artifacts import write_json
 from fashion_diffusion.config import load_params
 from fashion_diffusion.evaluation.sampler_study import sampler_tradeoff
 from fashion_diffusion.evaluation.setup import load_setup
+from fashion_diffusion.model.samplers import Sampling
 from fashion_diffusion.report import plots
 
 OUTPUTS = ["data/sampler_study.csv", "reports/metrics/sampler_study.json", "reports/figures/sampler_study"]
@@ -13,10 +15,10 @@ OUTPUTS = ["data/sampler_study.csv", "reports/metrics/sampler_study.json", "repo
 def main() -> None:
     p = load_params()
     e, setup = p.evaluate, load_setup(p)
-    tradeoff = sampler_tradeoff(setup.model, setup.info.schedule(), setup.reference, e.tradeoff_steps,
-                                e.tradeoff_per_class, p.sample.eta, p.sample.guidance_scale, e.seed,
-                                setup.info.image_shape)
-    tradeoff["fid_floor"] = setup.fid_floor(e.tradeoff_per_class * len(setup.info.class_names), e.seed)
+    default = Sampling.of(p.sample)
+    runs = [default.replace(sampler=run.sampler, steps=run.steps, eta=run.eta) for run in e.samplers]
+    tradeoff = sampler_tradeoff(setup.model, setup.info, setup.reference, runs, e.sampler_per_class, e.seed)
+    tradeoff["fid_floor"] = setup.fid_floor(e.sampler_per_class * len(setup.info.class_names), e.seed)
     with stage.Outputs("sampler_study", OUTPUTS) as out:
         tradeoff.to_csv(out("data/sampler_study.csv"), index=False)
         plots.sampler_tradeoff(out("reports/figures/sampler_study") / "sampler_tradeoff.png", tradeoff)

@@ -7,7 +7,7 @@ from fashion_diffusion.artifacts import write_json
 from fashion_diffusion.config import load_params
 from fashion_diffusion.data.prepared import to_uint8
 from fashion_diffusion.model.checkpoint import load_denoiser
-from fashion_diffusion.model.samplers import sample
+from fashion_diffusion.model.samplers import Sampling, sample
 from fashion_diffusion.report import plots
 from fashion_diffusion.runtime import resolve_device
 from fashion_diffusion.style.attributes import compute_attributes
@@ -23,10 +23,10 @@ def main() -> None:
     model, info = load_denoiser("models/diffusion.pt", device, use_ema=p.sample.use_ema)
     bins = load_style_bins()
     labels, styles = control_requests(bins, len(info.class_names), p.evaluate.style_per_level)
-    images, _ = sample(model, info.schedule(), torch.as_tensor(labels, device=device), steps=p.evaluate.style_ddim_steps,
-                       eta=p.sample.eta, guidance_scale=p.sample.guidance_scale,
+    images, _ = sample(model, info.schedule(), torch.as_tensor(labels, device=device),
                        generator=torch.Generator().manual_seed(p.evaluate.seed),
-                       style_labels=torch.as_tensor(styles, device=device), image_shape=info.image_shape)
+                       style_labels=torch.as_tensor(styles, device=device), image_shape=info.image_shape,
+                       prediction=info.prediction, **Sampling.of(p.sample).kwargs())
     images = to_uint8(images)
     per_level, summary = control_table(styles, compute_attributes(images, bins.attributes, bins.area_threshold),
                                        labels, bins, p.statistics.bootstrap_resamples)

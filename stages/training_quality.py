@@ -12,6 +12,7 @@ from fashion_diffusion.data.prepared import to_model_range
 from fashion_diffusion.evaluation.loss_by_timestep import loss_by_timestep
 from fashion_diffusion.evaluation.setup import load_setup
 from fashion_diffusion.evaluation.training_quality import quality_over_training
+from fashion_diffusion.model.samplers import Sampling
 from fashion_diffusion.report import plots
 
 OUTPUTS = ["data/training_quality", "reports/metrics/training_quality.json", "reports/figures/training_quality"]
@@ -22,12 +23,12 @@ def main() -> None:
     e, setup = p.evaluate, load_setup(p)
     info = setup.info
     snapshots = sorted(Path("models/snapshots").glob("step_*.pt"))
-    quality, strip = quality_over_training(snapshots, info.config, info.schedule(), setup.reference, e.snapshot_per_class,
-                                           e.snapshot_ddim_steps, p.sample.eta, p.sample.guidance_scale, e.seed,
-                                           info.image_shape, setup.device)
+    quality, strip = quality_over_training(snapshots, info, setup.reference, e.snapshot_per_class,
+                                           Sampling.of(p.sample), e.seed, setup.device)
     quality["fid_floor"] = setup.fid_floor(e.snapshot_per_class * len(info.class_names), e.seed)
     held_out = slice(0, e.loss_by_t_images)
-    by_t = loss_by_timestep(setup.model, info.schedule(), to_model_range(setup.data.test_images[held_out]).to(setup.device),
+    by_t = loss_by_timestep(setup.model, info.schedule(), info.prediction,
+                            to_model_range(setup.data.test_images[held_out]).to(setup.device),
                             torch.as_tensor(setup.data.test_labels[held_out]), e.loss_by_t_buckets, e.seed)
     with stage.Outputs("training_quality", OUTPUTS) as out:
         quality.to_csv(out("data/training_quality") / "quality_over_training.csv", index=False)

@@ -37,7 +37,7 @@ def _write(tmp_path, dotted: str, value) -> str:
     ("train.lr", "fast", "train.lr: Input should be a valid number"),
     ("train.epochs", 1.5, "train.epochs: Input should be a valid integer"),
     ("model.arch", "huge", "model.arch is 'huge'; valid: basic, large"),
-    ("sample.sampler", "euler", "sample.sampler: Input should be 'ddim' or 'ddpm'"),
+    ("sample.sampler", "euler", "sample.sampler: Input should be 'ddim', 'ddpm', 'dpmpp_2m' or 'dpmpp_2m_sde'"),
     ("select.k", 11, "select.k must be at most select.group_size (10), got 11"),
     ("style.attributes", "ink", "style.attributes: Input should be a valid list"),
 ])

@@ -32,7 +32,7 @@ def main(checkpoint: str, output: str, steps: int, kill_at: int | None) -> None:
         if row["step"] == kill_at:
             os.kill(os.getpid(), signal.SIGKILL)
 
-    result = train(denoiser_config(style_levels=[2]), cosine_schedule(50), {"timesteps": 50}, data, cfg,
+    result = train(denoiser_config(style_levels=[2]), cosine_schedule(50), {"timesteps": 50, "prediction": "epsilon"}, data, cfg,
                    torch.device("cpu"), Path(checkpoint), progress=False, on_log=on_log)
     torch.save({"model": result.model.state_dict(), "ema": result.ema_model.state_dict(),
                 "resumed_from": result.resumed_from}, output)

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..data.fashion_mnist import SPLIT_SIZES
+from ..model.sampler_names import SAMPLERS
 from ..style.names import STYLE_LEVEL_NAMES, StyleRequestError, parse_requests
 
 PositiveInt = Annotated[int, Field(gt=0)]
@@ -22,6 +23,7 @@ Probability = Annotated[float, Field(ge=0, le=1)]
 Seed = Annotated[int, Field(ge=0, lt=2**31)]
 Device = Literal["auto", "cpu", "cuda"]
 Range = Annotated[list[NonNegativeFloat], Field(min_length=2, max_length=2)]
+SamplerName = Literal[SAMPLERS]  # type: ignore[valid-type]
 
 
 class Section(BaseModel):
@@ -93,6 +95,7 @@ class ModelParams(Section):
 class DiffusionParams(Section):
     timesteps: Annotated[int, Field(ge=2, le=10_000)]
     cosine_s: Annotated[float, Field(gt=0, le=0.5)]  # Nichol & Dhariwal's offset
+    prediction: Literal["epsilon", "v"]  # what the denoiser outputs: the noise, or the velocity v
 
 
 class TrainParams(Section):
@@ -101,10 +104,15 @@ class TrainParams(Section):
     epochs: PositiveInt
     max_steps: NonNegativeInt  # > 0 caps the step count (tiny runs)
     batch_size: PositiveInt
-    lr: Annotated[float, Field(gt=0, le=1)]
+    lr: Annotated[float, Field(gt=0, le=1)]  # the peak learning rate
+    lr_schedule: Literal["warmup_cosine", "onecycle"]
+    adam_eps: Annotated[float, Field(gt=0, le=1e-2)]
     weight_decay: Annotated[float, Field(ge=0, le=1)]
     warmup_steps: NonNegativeInt
     grad_clip: PositiveFloat
+    loss_weighting: Literal["none", "min_snr"]
+    min_snr_gamma: PositiveFloat
+    zero_init: bool  # zero the output conv and each residual block's last conv
     ema_decay: Annotated[float, Field(ge=0, lt=1)]
     p_uncond: Annotated[float, Field(ge=0, lt=1)]  # classifier-free guidance: class dropped to the null class
     p_style_drop: Probability  # each style attribute dropped to its null level
@@ -117,9 +125,11 @@ class TrainParams(Section):
 
 class SampleParams(Section):
     seed: Seed
-    sampler: Literal["ddim", "ddpm"]  # ddpm = all T steps with eta 1
-    ddim_steps: PositiveInt
-    eta: Annotated[float, Field(ge=0, le=1)]
+    sampler: SamplerName  # ddpm = all T steps with eta 1
+    steps: PositiveInt  # sampler steps (ddpm always uses all T)
+    eta: Annotated[float, Field(ge=0, le=1)]  # DDIM's noise level (0 deterministic, 1 DDPM-like)
+    bf16: bool  # bfloat16 autocast for the model while sampling
+    batch_size: NonNegativeInt  # images per model call; 0 = all at once
     per_class: PositiveInt  # the headline sample set: evaluated, CLIP-scored and selected from
     grid_per_class: PositiveInt  # the first images of each class shown in the samples figure
     guidance_scale: Annotated[float, Field(ge=0, le=20)]  # 0 = conditional prediction only
@@ -220,16 +230,20 @@ class SelectParams(Section):
     weights: Annotated[dict[Literal["good", "clear", "blurry", "class_prob"], float], Field(min_length=1)]
 
 
+class SamplerRun(Section):
+    sampler: SamplerName
+    steps: PositiveInt  # ignored by ddpm (all T steps)
+    eta: Annotated[float, Field(ge=0, le=1)]  # DDIM only
+
+
 class EvaluateParams(Section):
     seed: Seed
-    tradeoff_steps: Annotated[list[PositiveInt], Field(min_length=1)]
-    tradeoff_per_class: PositiveInt
-    snapshot_per_class: PositiveInt
-    snapshot_ddim_steps: PositiveInt
+    samplers: Annotated[list[SamplerRun], Field(min_length=1)]  # the sampler study, at the default guidance
+    sampler_per_class: PositiveInt
+    snapshot_per_class: PositiveInt  # quality over training: images per class from each EMA snapshot
     loss_by_t_images: PositiveInt
     loss_by_t_buckets: Annotated[int, Field(ge=1, le=100)]
     style_per_level: PositiveInt
-    style_ddim_steps: PositiveInt
     arch_bench_steps: PositiveInt
     arch_bench_batch: Annotated[int, Field(ge=1, le=1024)]
 
@@ -266,11 +280,9 @@ class Params(Section):
         _at_most("evaluate.loss_by_t_images", self.evaluate.loss_by_t_images, "the test images", n_test)
         _at_most("clip.validation_images", self.clip.validation_images, "the test images", n_test)
         _at_most("evaluate.loss_by_t_buckets", self.evaluate.loss_by_t_buckets, "diffusion.timesteps", timesteps)
-        for key, steps in (("sample.ddim_steps", self.sample.ddim_steps),
+        for key, steps in (("sample.steps", self.sample.steps),
                            ("sample.trajectory_steps", self.sample.trajectory_steps),
-                           ("evaluate.snapshot_ddim_steps", self.evaluate.snapshot_ddim_steps),
-                           ("evaluate.style_ddim_steps", self.evaluate.style_ddim_steps),
-                           ("evaluate.tradeoff_steps", max(self.evaluate.tradeoff_steps))):
+                           ("evaluate.samplers", max(run.steps for run in self.evaluate.samplers))):
             _at_most(key, steps, "diffusion.timesteps", timesteps)
         _check_style_requests(self.sample.styles, self.style)
         return self

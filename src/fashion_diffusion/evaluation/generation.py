@@ -8,8 +8,8 @@ import numpy as np
 import torch
 
 from ..data.prepared import to_uint8
-from ..model.samplers import sample
-from ..model.schedule import NoiseSchedule
+from ..model.checkpoint import ModelInfo
+from ..model.samplers import Sampling, sample
 from ..model.unet import Denoiser
 
 
@@ -20,11 +20,11 @@ class Generated:
     seconds: float
 
 
-def generate(model: Denoiser, schedule: NoiseSchedule, per_class: int, num_classes: int, steps: int, eta: float,
-             guidance_scale: float, seed: int, image_shape: tuple[int, int, int]) -> Generated:
+def generate(model: Denoiser, info: ModelInfo, per_class: int, sampling: Sampling, seed: int) -> Generated:
+    """`per_class` images of every class, class-major, with one seeded generator."""
     device = next(model.parameters()).device
-    labels = torch.arange(num_classes, device=device).repeat_interleave(per_class)
+    labels = torch.arange(len(info.class_names), device=device).repeat_interleave(per_class)
     began = time.perf_counter()
-    images, _ = sample(model, schedule, labels, steps=steps, eta=eta, guidance_scale=guidance_scale,
-                       generator=torch.Generator().manual_seed(seed), image_shape=image_shape)
+    images, _ = sample(model, info.schedule(), labels, generator=torch.Generator().manual_seed(seed),
+                       image_shape=info.image_shape, prediction=info.prediction, **sampling.kwargs())
     return Generated(to_uint8(images), labels.cpu().numpy(), time.perf_counter() - began)

@@ -5,11 +5,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..model.schedule import NoiseSchedule, q_sample
+from ..model.schedule import NoiseSchedule, q_sample, to_eps
 from ..model.unet import Denoiser
 
 
-def loss_by_timestep(model: Denoiser, schedule: NoiseSchedule, images: torch.Tensor, class_labels: torch.Tensor,
+def loss_by_timestep(model: Denoiser, schedule: NoiseSchedule, prediction: str, images: torch.Tensor, class_labels: torch.Tensor,
                      buckets: int, seed: int, batch_size: int = 256) -> pd.DataFrame:
     """MSE of the noise prediction on held-out images, for t bucketed into `buckets` equal ranges.
 
@@ -30,7 +30,8 @@ def loss_by_timestep(model: Denoiser, schedule: NoiseSchedule, images: torch.Ten
                 y = class_labels[start:start + batch_size].to(device)
                 t = torch.randint(int(low), int(high), (x0.shape[0],), generator=generator).to(device)
                 noise = torch.randn(x0.shape, generator=generator).to(device)
-                eps = model(q_sample(schedule, x0, t, noise), t, y)
+                x_t = q_sample(schedule, x0, t, noise)
+                eps = to_eps(schedule, x_t, t, model(x_t, t, y), prediction)
                 errors.append(((eps - noise) ** 2).mean(dim=(1, 2, 3)).cpu())
             rows.append({"t_low": int(low), "t_high": int(high), "mse": torch.cat(errors).mean().item()})
     return pd.DataFrame(rows)

@@ -3,25 +3,24 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..model.samplers import sampler_settings
-from ..model.schedule import NoiseSchedule
+from ..model.checkpoint import ModelInfo
+from ..model.samplers import Sampling, sampler_settings
 from ..model.unet import Denoiser
 from .generation import generate
 from .reference import Reference
 
 
-def sampler_tradeoff(model: Denoiser, schedule: NoiseSchedule, reference: Reference, ddim_steps: list[int],
-                     per_class: int, eta: float, guidance_scale: float, seed: int,
-                     image_shape: tuple[int, int, int]) -> pd.DataFrame:
-    """DDIM at each step count and DDPM at all T steps, on the same labels and seed."""
-    runs = [("ddim", *sampler_settings("ddim", s, eta, schedule.timesteps)) for s in ddim_steps]
-    runs.append(("ddpm", *sampler_settings("ddpm", 0, eta, schedule.timesteps)))
+def sampler_tradeoff(model: Denoiser, info: ModelInfo, reference: Reference, runs: list[Sampling], per_class: int,
+                     seed: int) -> pd.DataFrame:
+    """Each sampling run on the same labels and seed: seconds, images/s, FID and accuracy."""
     rows = []
-    for name, steps, run_eta in runs:
-        out = generate(model, schedule, per_class, reference.num_classes, steps, run_eta, guidance_scale, seed, image_shape)
+    for run in runs:
+        out = generate(model, info, per_class, run, seed)
         score = reference.score(out.images, out.labels)
-        rows.append({"sampler": name, "steps": steps, "eta": run_eta, "seconds": out.seconds,
-                     "images_per_second": len(out.labels) / out.seconds,
+        steps, eta = sampler_settings(run.sampler, run.steps, run.eta, info.schedule().timesteps)
+        rows.append({"sampler": run.sampler, "steps": steps, "eta": eta, "guidance_scale": run.guidance_scale,
+                     "seconds": out.seconds, "seconds_per_1000": 1000 * out.seconds / len(out.labels),
                      "fid": score["fid"], "accuracy": score["accuracy"]})
-        print(f"{name} {steps:4d} steps: {out.seconds:6.1f} s, FID {score['fid']:.2f}, accuracy {score['accuracy']:.3f}")
+        print(f"{run.sampler} {steps:4d} steps, eta {eta:g}: {out.seconds:6.1f} s, FID {score['fid']:.2f}, "
+              f"accuracy {score['accuracy']:.3f}")
     return pd.DataFrame(rows)

@@ -8,24 +8,23 @@ import pandas as pd
 import torch
 
 from ..artifacts import load_checkpoint
-from ..model.schedule import NoiseSchedule
-from ..model.unet import DenoiserConfig, build_denoiser
+from ..model.checkpoint import ModelInfo
+from ..model.samplers import Sampling
+from ..model.unet import build_denoiser
 from .generation import generate
 from .reference import Reference
 
 
-def quality_over_training(snapshots: list[Path], model_config: DenoiserConfig, schedule: NoiseSchedule,
-                          reference: Reference, per_class: int, steps: int, eta: float, guidance_scale: float,
-                          seed: int, image_shape: tuple[int, int, int],
-                          device: torch.device) -> tuple[pd.DataFrame, np.ndarray]:
+def quality_over_training(snapshots: list[Path], info: ModelInfo, reference: Reference, per_class: int,
+                          sampling: Sampling, seed: int, device: torch.device) -> tuple[pd.DataFrame, np.ndarray]:
     """FID and accuracy of each EMA snapshot with a fixed seed; also (snapshots, classes, H, W) of the
     first sample of each class, for a strip of grids."""
-    model = build_denoiser(model_config).to(device).eval()
+    model = build_denoiser(info.config).to(device).eval()
     rows, firsts = [], []
     for path in snapshots:
         state = load_checkpoint(path, map_location=device)
         model.load_state_dict(state["ema"])
-        out = generate(model, schedule, per_class, reference.num_classes, steps, eta, guidance_scale, seed, image_shape)
+        out = generate(model, info, per_class, sampling, seed)
         score = reference.score(out.images, out.labels)
         rows.append({"step": int(state["step"]), "fid": score["fid"], "accuracy": score["accuracy"]})
         firsts.append(out.images[::per_class])

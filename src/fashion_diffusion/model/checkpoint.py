@@ -24,6 +24,10 @@ class ModelInfo:
     style_attributes: list[str]
     steps: int
 
+    @property
+    def prediction(self) -> str:
+        return self.diffusion["prediction"]
+
     def schedule(self) -> NoiseSchedule:
         return cosine_schedule(self.diffusion["timesteps"], self.diffusion["cosine_s"])
 

@@ -1,8 +1,10 @@
-"""The cosine noise schedule (Nichol & Dhariwal 2021, eq. 17) and the forward process.
+"""The cosine noise schedule (Nichol & Dhariwal 2021, eq. 17), the forward process, and what the
+model's output means.
 
     alpha_bar(t) = f(t) / f(0),   f(t) = cos^2( (t/T + s) / (1 + s) * pi/2 )
     beta_t       = min(1 - alpha_bar_t / alpha_bar_{t-1}, 0.999)
     x_t          = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps          (Ho et al. eq. 4)
+    v_t          = sqrt(alpha_bar_t) eps - sqrt(1 - alpha_bar_t) x_0          (Salimans & Ho 2022, "v")
 
 Index i in [0, T) is diffusion step i+1, so alpha_bar[T-1] is (almost) pure noise.
 Computed in float64, stored as float32.
@@ -51,3 +53,31 @@ def predict_x0(schedule: NoiseSchedule, x_t: torch.Tensor, t: torch.Tensor, eps:
     """Invert the forward process given the predicted noise (Ho et al. eq. 15)."""
     alpha_bar_t = extract(schedule.alpha_bars, t, x_t.shape)
     return (x_t - (1 - alpha_bar_t).sqrt() * eps) / alpha_bar_t.sqrt()
+
+
+PREDICTIONS = ("epsilon", "v")
+
+
+def v_target(schedule: NoiseSchedule, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+    """The velocity v_t of x_0 and eps at t (the target of a v-prediction model)."""
+    alpha_bar_t = extract(schedule.alpha_bars, t, x0.shape)
+    return alpha_bar_t.sqrt() * noise - (1 - alpha_bar_t).sqrt() * x0
+
+
+def to_eps(schedule: NoiseSchedule, x_t: torch.Tensor, t: torch.Tensor, output: torch.Tensor,
+           prediction: str) -> torch.Tensor:
+    """The noise the model's output implies (the output itself for an eps model)."""
+    if prediction == "epsilon":
+        return output
+    alpha_bar_t = extract(schedule.alpha_bars, t, x_t.shape)
+    return alpha_bar_t.sqrt() * output + (1 - alpha_bar_t).sqrt() * x_t
+
+
+def to_x0(schedule: NoiseSchedule, x_t: torch.Tensor, t: torch.Tensor, output: torch.Tensor,
+          prediction: str) -> torch.Tensor:
+    """The clean image the model's output implies: eps (Ho et al. eq. 15) or
+    v (x_0 = sqrt(alpha_bar_t) x_t - sqrt(1 - alpha_bar_t) v)."""
+    if prediction == "epsilon":
+        return predict_x0(schedule, x_t, t, output)
+    alpha_bar_t = extract(schedule.alpha_bars, t, x_t.shape)
+    return alpha_bar_t.sqrt() * x_t - (1 - alpha_bar_t).sqrt() * output

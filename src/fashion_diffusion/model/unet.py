@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .blocks import Conditioning, Level
+from .blocks import Conditioning, Level, ResBlock
 
 
 @dataclass
@@ -124,6 +124,16 @@ class PlainCNN(Denoiser):
 
 
 KINDS = {"unet": UNet, "plain_cnn": PlainCNN}
+
+
+def zero_init_outputs(model: Denoiser) -> None:
+    """Zero the output conv and the last conv of every residual block, so each residual branch and
+    the prediction start at zero (as in the fast.ai course and guided-diffusion). The non-residual
+    "conv" block is left alone: zeroing it would cut the signal path."""
+    targets = [model.conv_out] + [m.conv2 for m in model.modules() if isinstance(m, ResBlock)]
+    for conv in targets:
+        torch.nn.init.zeros_(conv.weight)
+        torch.nn.init.zeros_(conv.bias)
 
 
 def build_denoiser(config: DenoiserConfig) -> Denoiser:

@@ -107,9 +107,9 @@ def judge(outputs: RunOutputs) -> dict:
 def samplers(outputs: RunOutputs, params: dict) -> dict:
     t = outputs.csv("data/sampler_study.csv")
     shown = pd.DataFrame({"sampler": t["sampler"], "steps": t["steps"], "eta": t["eta"], "seconds": t["seconds"],
-                          "images/s": t["images_per_second"], "FID": t["fid"], "floor": t["fid_floor"],
+                          "s / 1000 images": t["seconds_per_1000"], "FID": t["fid"], "floor": t["fid_floor"],
                           "judge accuracy": t["accuracy"]})
-    return {"table": table(shown, percent=("judge accuracy",)), "per_class": params["evaluate"]["tradeoff_per_class"]}
+    return {"table": table(shown, percent=("judge accuracy",)), "per_class": params["evaluate"]["sampler_per_class"]}
 
 
 def style(outputs: RunOutputs, params: dict) -> dict:

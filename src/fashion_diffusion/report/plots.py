@@ -86,10 +86,11 @@ def recognition_curve(path: Path, curve: pd.DataFrame, class_names: list[str]) -
 
 
 def sampler_tradeoff(path: Path, tradeoff: pd.DataFrame) -> None:
-    ddim, ddpm = tradeoff[tradeoff["sampler"] == "ddim"], tradeoff[tradeoff["sampler"] == "ddpm"]
-    figures.line_plot(path, {"DDIM": (ddim["seconds"], ddim["fid"]), "DDPM (all steps)": (ddpm["seconds"], ddpm["fid"]),
-                             "floor (real train vs test)": (tradeoff["seconds"], tradeoff["fid_floor"])},
-                      "seconds for the sample set", "FID (judge features)", "Sampler trade-off", markers=True)
+    names = tradeoff["sampler"] + tradeoff["eta"].map(lambda eta: f" (eta {eta:g})")
+    series = {name: (group["seconds_per_1000"], group["fid"]) for name, group in tradeoff.groupby(names, sort=False)}
+    series["floor (real train vs test)"] = (tradeoff["seconds_per_1000"].sort_values(), [tradeoff["fid_floor"].iloc[0]] * len(tradeoff))
+    figures.line_plot(path, series, "seconds per 1000 images", "FID (judge features)", "Sampler trade-off",
+                      markers=True)
 
 
 def quality_over_training(folder: Path, quality: pd.DataFrame, strip: np.ndarray, class_names: list[str]) -> None:

@@ -13,7 +13,7 @@ from typing import Callable
 
 import torch
 
-from ..model.schedule import NoiseSchedule, extract, predict_x0
+from ..model.schedule import NoiseSchedule, extract
 
 # (x0_pred (B, C, H, W), class_labels (B,)) -> per-example alignment loss (B,)
 AlignmentLoss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -26,12 +26,13 @@ def clip_alignment_loss(scorer, prompts: list[str]) -> AlignmentLoss:
     return lambda x0, labels: 1 - (scorer.image_features(x0) * text[labels.to(text.device)]).sum(dim=-1)
 
 
-def clip_alignment_term(schedule: NoiseSchedule, x_t: torch.Tensor, t: torch.Tensor, eps_pred: torch.Tensor,
-                        class_labels: torch.Tensor, null_class: int, loss: AlignmentLoss) -> torch.Tensor:
-    """The weighted mean of `loss` over the examples of a batch that have a class (see above)."""
+def clip_alignment_term(schedule: NoiseSchedule, x0_pred: torch.Tensor, t: torch.Tensor, class_labels: torch.Tensor,
+                        null_class: int, loss: AlignmentLoss) -> torch.Tensor:
+    """The weighted mean of `loss` over the examples of a batch that have a class (see above);
+    x0_pred (B, C, H, W) is the model's current estimate of the clean images."""
     keep = class_labels != null_class
     if not keep.any():
-        return torch.zeros((), device=x_t.device)
-    x0_pred = predict_x0(schedule, x_t[keep], t[keep], eps_pred[keep]).clamp(-1, 1)
+        return torch.zeros((), device=x0_pred.device)
+    x0_pred = x0_pred[keep].clamp(-1, 1)
     weight = extract(schedule.alpha_bars, t[keep], x0_pred.shape).flatten()
     return (weight * loss(x0_pred, class_labels[keep])).sum() / weight.sum().clamp(min=1e-8)

@@ -1,5 +1,6 @@
-"""The training loop: epsilon-prediction MSE (Ho et al. eq. 14) with EMA, label dropout for
-classifier-free guidance, an optional CLIP alignment term, checkpoints and exact resume.
+"""The training loop: the denoising loss (`objective`: eps or v target, optional min-SNR weighting)
+with EMA, label dropout for classifier-free guidance, an optional CLIP alignment term, checkpoints
+and exact resume.
 
 Reproducibility: every random draw of step s comes from `batches` (generators seeded by the step),
 so a run killed after a checkpoint and resumed reaches the same weights as an uninterrupted one.
@@ -15,17 +16,16 @@ from typing import Callable
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from ..artifacts import save_atomic
 from ..config import TrainParams
-from ..model.schedule import NoiseSchedule, q_sample
-from ..model.unet import Denoiser, DenoiserConfig, build_denoiser
-from . import batches, resume
+from ..model.schedule import NoiseSchedule, q_sample, to_x0
+from ..model.unet import Denoiser, DenoiserConfig, build_denoiser, zero_init_outputs
+from . import batches, objective, resume
 from .clip_alignment import AlignmentLoss, clip_alignment_term
 from .ema import ema_decay_at, ema_update
-from .lr import warmup_cosine
+from .lr import lr_scheduler
 
 LOSS_COLUMNS = ["step", "loss", "mse", "clip_loss", "lr"]
 
@@ -91,12 +91,15 @@ def train(config: DenoiserConfig, schedule: NoiseSchedule, diffusion: dict, data
     `alignment_loss` with `alignment_weight` > 0 adds the CLIP alignment term (`clip_alignment`).
     `on_log` receives each logged row (a dict of LOSS_COLUMNS) as it is written."""
     torch.manual_seed(cfg.seed)  # parameter init only; data randomness uses explicit generators
-    model = build_denoiser(config).to(device)
+    model = build_denoiser(config)
+    if cfg.zero_init:
+        zero_init_outputs(model)
+    model = model.to(device)
     ema_model = copy.deepcopy(model).requires_grad_(False)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, eps=cfg.adam_eps)
     n_images = data.images.shape[0]
     steps = batches.total_steps(cfg.epochs, cfg.max_steps, n_images, cfg.batch_size)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: warmup_cosine(s, cfg.warmup_steps, steps))
+    scheduler = lr_scheduler(optimizer, cfg, steps)
     run_id = resume.fingerprint(config.to_dict(), diffusion, {**cfg.model_dump(), "alignment_weight": alignment_weight},
                                 data.identity)
     start, losses, elapsed = 0, {column: [] for column in LOSS_COLUMNS}, 0.0
@@ -116,6 +119,7 @@ def train(config: DenoiserConfig, schedule: NoiseSchedule, diffusion: dict, data
     snapshots = snapshot_steps(steps, cfg.snapshots)
     null_styles = torch.tensor(config.style_levels, dtype=torch.long)
     use_bf16 = cfg.bf16 and device.type in ("cpu", "cuda")
+    prediction = diffusion["prediction"]
 
     model.train()
     began = time.perf_counter() - elapsed
@@ -125,13 +129,16 @@ def train(config: DenoiserConfig, schedule: NoiseSchedule, diffusion: dict, data
         batch = global_batch(data, step, cfg, config.num_classes, null_styles, schedule.timesteps).to(device)
         x_t = q_sample(schedule, batch.x0, batch.t, batch.noise)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
-            eps_pred = model(x_t, batch.t, batch.class_labels, batch.style_labels)
-        mse = F.mse_loss(eps_pred.float(), batch.noise)
+            output = model(x_t, batch.t, batch.class_labels, batch.style_labels)
+        errors = objective.per_example_mse(output, objective.target(schedule, batch.x0, batch.t, batch.noise, prediction))
+        mse = errors.mean()
+        weighted = (objective.weights(schedule, batch.t, prediction, cfg.loss_weighting, cfg.min_snr_gamma) * errors).mean()
         alignment = torch.zeros((), device=device)
         if alignment_loss is not None and alignment_weight > 0:
-            alignment = clip_alignment_term(schedule, x_t, batch.t, eps_pred.float(), batch.class_labels,
-                                            config.num_classes, alignment_loss)
-        loss = mse + alignment_weight * alignment
+            x0_pred = to_x0(schedule, x_t, batch.t, output.float(), prediction)
+            alignment = clip_alignment_term(schedule, x0_pred, batch.t, batch.class_labels, config.num_classes,
+                                            alignment_loss)
+        loss = weighted + alignment_weight * alignment
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)

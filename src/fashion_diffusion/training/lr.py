@@ -1,7 +1,9 @@
-"""Learning-rate schedules as multiplicative factors of the peak rate (for torch's LambdaLR)."""
+"""Learning-rate schedules: warm-up + cosine as a factor of the peak rate, or torch's OneCycleLR."""
 from __future__ import annotations
 
 import math
+
+import torch
 
 
 def warmup_cosine(step: int, warmup: int, total: int) -> float:
@@ -14,3 +16,14 @@ def warmup_cosine(step: int, warmup: int, total: int) -> float:
         return (step + 1) / warmup
     progress = (step - warmup) / max(1, total - warmup)
     return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+
+def lr_scheduler(optimizer: torch.optim.Optimizer, cfg, total: int) -> torch.optim.lr_scheduler.LRScheduler:
+    """The schedule `cfg.lr_schedule` names, peaking at cfg.lr:
+    warmup_cosine (above), or torch's OneCycleLR (warm-up over cfg.warmup_steps, cosine annealing to
+    lr / 1e4; Smith & Topin 2018)."""
+    if cfg.lr_schedule == "onecycle":
+        return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=cfg.lr, total_steps=max(total, 2),
+                                                   pct_start=min(0.5, max(cfg.warmup_steps, 1) / max(total, 2)),
+                                                   cycle_momentum=False)
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: warmup_cosine(s, cfg.warmup_steps, total))
