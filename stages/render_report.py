@@ -14,7 +14,10 @@ OUTPUTS = ["reports/assessment.md", "reports/mlflow_run.json", "reports/figures/
 METRICS = ["models/train_metrics.json", "models/clip_scorer_metrics.json", "models/judge_metrics.json",
            "data/samples/sample_metrics.json", "reports/metrics/clip.json", "reports/metrics/selection.json",
            "reports/metrics/evaluate.json", "reports/metrics/style.json", "reports/metrics/recognition.json",
-           "reports/metrics/training_quality.json", "reports/metrics/sampler_study.json"]
+           "reports/metrics/training_quality.json", "reports/metrics/sampler_study.json", "reports/metrics/ablations.json",
+           "reports/metrics/one_step.json", "reports/metrics/wrong_timestep.json", "reports/metrics/guidance_sweep.json",
+           "reports/metrics/class_difficulty.json", "reports/metrics/augmentation.json",
+           "reports/metrics/sampling_cost.json"]
 
 
 def main() -> None:
