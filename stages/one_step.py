@@ -8,7 +8,7 @@ from fashion_diffusion import stage
 from fashion_diffusion.artifacts import write_json
 from fashion_diffusion.config import load_params
 from fashion_diffusion.evaluation.bootstrap import flat_estimates
-from fashion_diffusion.evaluation.comparison import compare
+from fashion_diffusion.evaluation.comparison import paired_differences
 from fashion_diffusion.evaluation.one_step import one_step
 from fashion_diffusion.evaluation.setup import load_setup
 from fashion_diffusion.model.samplers import Sampling
@@ -27,7 +27,7 @@ def main() -> None:
     labels_t = torch.as_tensor(labels, device=setup.device)
     single = one_step(setup.model, setup.info, labels_t, style.expand(len(labels), -1), Sampling.of(s), s.seed)
     one, gradual = (setup.reference.judge_images(images, labels) for images in (single.images, gradual_images))
-    difference = compare(gradual, one, setup.reference.gaussian, resamples, s.seed, paired=True)
+    difference = paired_differences(one, {"gradual": gradual}, setup.reference.gaussian, resamples, s.seed)["gradual"]
     with stage.Outputs("one_step", OUTPUTS) as out:
         np.savez_compressed(out("data/one_step.npz"), images=single.images, labels=labels)
         write_json(out("reports/metrics/one_step.json"), {

@@ -9,7 +9,8 @@ import torch
 from fashion_diffusion.evaluation import metrics
 from fashion_diffusion.evaluation.ablation import budget_steps, shortened_recipe
 from fashion_diffusion.evaluation.augmentation import BOTH, GENERATED, REAL, summarise, training_sets
-from fashion_diffusion.evaluation.bootstrap import two_sample_bootstrap
+from fashion_diffusion.evaluation.comparison import paired_differences
+from fashion_diffusion.evaluation.reference import Scores
 from fashion_diffusion.evaluation.class_difficulty import edge_density, failing_classes, rank_correlations
 from fashion_diffusion.evaluation.guidance_sweep import class_distribution
 from fashion_diffusion.evaluation.loss_by_timestep import noise_prediction_errors
@@ -42,16 +43,24 @@ def test_gaussian_reference_fid_matches_the_two_set_formula():
                                                                                     rel=1e-9)
 
 
-def test_paired_bootstrap_cancels_what_the_pairs_share():
+def test_paired_differences_cancel_what_the_pairs_share():
     rng = np.random.default_rng(1)
-    shared = rng.normal(size=200)
-    a, b = shared + 0.1, shared  # a differs from b by exactly 0.1 in every pair
-    strata = np.repeat(np.arange(4), 50)
-    statistic = lambda i, j: a[i].mean() - b[j].mean()  # noqa: E731
-    paired = two_sample_bootstrap(statistic, strata, strata, 200, seed=0, paired=True)
-    independent = two_sample_bootstrap(statistic, strata, strata, 200, seed=0, paired=False)
-    assert paired.low == pytest.approx(0.1) and paired.high == pytest.approx(0.1)
-    assert independent.low < 0.0 < independent.high  # the shared spread swamps 0.1 when pairs are broken
+    labels = np.repeat(np.arange(4), 50)
+    probs = np.eye(4)[np.where(rng.random(200) < 0.7, labels, (labels + 1) % 4)]  # 70% judged right
+    base = Scores(probs, rng.normal(size=(200, 5)), labels)
+    worse_probs = probs.copy()
+    worse_probs[::10] = np.eye(4)[(labels[::10] + 2) % 4]  # every 10th image now judged wrong
+    others = {"same": Scores(probs, base.features, labels), "worse": Scores(worse_probs, base.features + 0.5, labels)}
+    gaussian = metrics.GaussianReference.of(rng.normal(size=(1000, 5)))
+    differences = paired_differences(base, others, gaussian, resamples=200, seed=0)
+    same, worse = differences["same"], differences["worse"]
+    assert (same["accuracy_difference"].low, same["accuracy_difference"].high) == (0.0, 0.0)
+    assert (same["fid_difference"].low, same["fid_difference"].high) == (0.0, 0.0)
+    expected = -(base.correct[::10]).sum() / 200  # the pairs differ only in the changed images
+    assert worse["accuracy_difference"].value == pytest.approx(expected)
+    assert worse["accuracy_difference"].high < 0 and worse["fid_difference"].low > 0
+    with pytest.raises(ValueError, match="does not pair"):
+        paired_differences(base, {"x": Scores(probs, base.features, labels[::-1])}, gaussian, 10, 0)
 
 
 def test_one_step_ddim_is_the_x0_prediction_from_pure_noise(tiny_model):

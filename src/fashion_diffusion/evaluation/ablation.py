@@ -32,7 +32,7 @@ from ..training.batches import steps_per_epoch, total_steps
 from ..training.clip_alignment import AlignmentLoss
 from ..training.loop import train, train_data
 from .bootstrap import flat_estimates, mean_estimate
-from .comparison import compare
+from .comparison import paired_differences
 from .cost import flops_per_image
 from .generation import Generated, generate
 from .loss_by_timestep import noise_prediction_errors
@@ -116,6 +116,6 @@ def compare_with_reference(setup: EvaluationSetup, samples: dict[str, tuple[np.n
     accuracy and FID differences (variant minus reference) with intervals. The variants share the
     seed and labels, so image i of every variant started from the same noise: pairs are resampled."""
     scores = {name: setup.reference.judge_images(images, labels) for name, (images, labels) in samples.items()}
-    return {name: flat_estimates(compare(scores[name], scores[reference], setup.reference.gaussian, resamples, seed,
-                                         paired=True))
-            for name in scores if name != reference}
+    base = scores.pop(reference)
+    differences = paired_differences(base, scores, setup.reference.gaussian, resamples, seed)
+    return {name: flat_estimates(estimates) for name, estimates in differences.items()}

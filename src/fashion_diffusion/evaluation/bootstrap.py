@@ -57,9 +57,9 @@ def bootstrap(statistic: Callable[[np.ndarray], float], n: int, resamples: int, 
     (FID and KID rise when a resample repeats images), this reflects the bias instead of adding it.
     """
     value = float(statistic(np.arange(n))) if value is None else value
-    with _one_blas_thread():
+    with one_blas_thread():
         values = np.array([statistic(idx) for idx in resample_indices(n, resamples, seed, strata)])
-    low, high = _interval(values)
+    low, high = percentile_interval(values)
     if method == "basic":
         low, high = 2 * value - high, 2 * value - low
     return Estimate(value, float(low), float(high))
@@ -82,25 +82,8 @@ def difference_estimate(a: np.ndarray, b: np.ndarray, resamples: int, seed: int)
     return Estimate(float(a.mean() - b.mean()), float(low), float(high))
 
 
-def two_sample_bootstrap(statistic: Callable[[np.ndarray, np.ndarray], float], strata_a: np.ndarray,
-                         strata_b: np.ndarray, resamples: int, seed: int, paired: bool) -> Estimate:
-    """statistic(indices of a, indices of b), e.g. a difference between two sample sets, with its
-    95% percentile interval. Each set is resampled within its strata (n,); `paired` sets (the same
-    items under two treatments, e.g. the same starting noise) are resampled with the same indices."""
-    strata_a, strata_b = np.asarray(strata_a), np.asarray(strata_b)
-    if paired and not np.array_equal(strata_a, strata_b):
-        raise ValueError("paired sets must have the same strata in the same order")
-    value = float(statistic(np.arange(len(strata_a)), np.arange(len(strata_b))))
-    index_a = resample_indices(len(strata_a), resamples, seed, strata_a)
-    index_b = index_a if paired else resample_indices(len(strata_b), resamples, seed + 1, strata_b)
-    with _one_blas_thread():
-        values = np.array([statistic(a, b) for a, b in zip(index_a, index_b)])
-    low, high = _interval(values)
-    return Estimate(value, float(low), float(high))
-
-
-def _interval(values: np.ndarray) -> tuple[float, float]:
-    """2.5% and 97.5% quantiles of the finite resampled values (a resample can make a statistic
+def percentile_interval(values: np.ndarray) -> tuple[float, float]:
+    """The 95% interval of resampled values (n,): the 2.5% and 97.5% quantiles of the finite resampled values (a resample can make a statistic
     undefined, e.g. a rank correlation of a constant); NaN when none is finite."""
     finite = values[np.isfinite(values)]
     if not len(finite):
@@ -109,7 +92,7 @@ def _interval(values: np.ndarray) -> tuple[float, float]:
     return float(low), float(high)
 
 
-def _one_blas_thread():
+def one_blas_thread():
     """Resampled statistics are many small matrix problems (FID: 256 x 256 eigenvalues); threads
     fight over them, 20x slower on a busy 2-core machine than one thread (measured), so loops run
     with one BLAS thread."""

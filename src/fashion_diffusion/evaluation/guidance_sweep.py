@@ -18,7 +18,7 @@ from ..model.checkpoint import ModelInfo
 from ..model.samplers import Sampling, sample
 from ..model.unet import Denoiser
 from .bootstrap import flat_estimates, mean_estimate
-from .comparison import compare
+from .comparison import paired_differences
 from .generation import Generated, generate
 from .reference import Scores
 from .setup import EvaluationSetup
@@ -72,12 +72,12 @@ def scale_table(setup: EvaluationSetup, scales: list[float], sets: list[Generate
                 baseline: float, resamples: int, seed: int) -> pd.DataFrame:
     """One row per scale: seconds, judged quality with intervals, FID floor, and the accuracy and FID
     differences from the `baseline` scale (paired: the same noise)."""
-    base = scores[scales.index(baseline)]
+    differences = paired_differences(scores[scales.index(baseline)], dict(enumerate(scores)), setup.reference.gaussian,
+                                     resamples, seed)
     rows = []
-    for scale, generated, score in zip(scales, sets, scores):
+    for i, (scale, generated, score) in enumerate(zip(scales, sets, scores)):
         summary = {k: v for k, v in setup.summary(score, resamples, seed).items() if k != "per_class_accuracy"}
-        difference = compare(score, base, setup.reference.gaussian, resamples, seed, paired=True)
-        rows.append({"scale": scale, "seconds": generated.seconds, **summary, **flat_estimates(difference)})
+        rows.append({"scale": scale, "seconds": generated.seconds, **summary, **flat_estimates(differences[i])})
     return pd.DataFrame(rows)
 
 
