@@ -6,7 +6,7 @@ import numpy as np
 from fashion_diffusion import stage
 from fashion_diffusion.artifacts import write_json
 from fashion_diffusion.config import load_params
-from fashion_diffusion.data.prepared import to_model_range
+from fashion_diffusion.data.prepared import balanced_draw, to_model_range
 from fashion_diffusion.evaluation.class_difficulty import class_properties, class_quality, failing_classes, rank_correlations
 from fashion_diffusion.evaluation.setup import load_setup
 from fashion_diffusion.report import plots
@@ -22,9 +22,7 @@ def main() -> None:
     with np.load("data/samples/samples.npz") as f:
         scores = setup.reference.judge_images(f["images"], f["labels"])
     per_class = np.bincount(scores.labels).max()
-    rng = np.random.default_rng(d.seed)
-    floor_index = np.concatenate([rng.choice(np.flatnonzero(data.train_labels == c), per_class, replace=False)
-                                  for c in range(len(data.class_names))])
+    floor_index = balanced_draw(data.train_labels, per_class, d.seed)  # as many real images per class: the floor
     floor_features = features(judge, to_model_range(data.train_images[floor_index])).numpy()
     real_accuracy = evaluate_accuracy(judge, to_model_range(data.test_images), data.test_labels)[1]
     table = class_properties(data.train_images, data.train_labels, real_accuracy, d.edge_threshold).join(

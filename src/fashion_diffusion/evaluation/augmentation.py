@@ -13,7 +13,7 @@ import pandas as pd
 import torch
 
 from ..config import JudgeParams
-from ..data.prepared import to_model_range
+from ..data.prepared import balanced_draw, to_model_range
 from ..scoring.judge.inference import predict_proba
 from ..scoring.judge.training import train_judge
 from .bootstrap import mean_estimate
@@ -25,10 +25,8 @@ def training_sets(generated_images: np.ndarray, generated_labels: np.ndarray, tr
                   train_labels: np.ndarray, per_class: int, seed: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """The first `per_class` generated images of each class, as many real training images per class
     (a seeded draw), and the two together: name -> (uint8 images (N, H, W), labels (N,))."""
-    rng = np.random.default_rng(seed)
-    classes = np.unique(generated_labels)
-    generated = np.concatenate([np.flatnonzero(generated_labels == c)[:per_class] for c in classes])
-    real = np.concatenate([rng.choice(np.flatnonzero(train_labels == c), per_class, replace=False) for c in classes])
+    generated = np.concatenate([np.flatnonzero(generated_labels == c)[:per_class] for c in np.unique(generated_labels)])
+    real = balanced_draw(train_labels, per_class, seed)
     sets = {GENERATED: (generated_images[generated], generated_labels[generated]),
             REAL: (train_images[real], train_labels[real])}
     sets[BOTH] = tuple(np.concatenate([sets[REAL][i], sets[GENERATED][i]]) for i in range(2))
