@@ -49,7 +49,7 @@ def line_plot(path: Path, series: dict[str, tuple[Sequence[float], Sequence[floa
         if intervals and name in intervals:
             low, high = (np.asarray(v, dtype=float) for v in intervals[name])
             y_values = np.asarray(y, dtype=float)
-            ax.errorbar(x, y_values, yerr=[y_values - low, high - y_values], label=name, marker="o", markersize=3,
+            ax.errorbar(x, y_values, yerr=_error_bars(y_values, low, high), label=name, marker="o", markersize=3,
                         capsize=2)
         else:
             ax.plot(x, y, label=name, marker="o" if markers else None, markersize=3)
@@ -81,7 +81,7 @@ def bar_plot(path: Path, labels: Sequence[str], groups: dict[str, Sequence[float
         if intervals and name in intervals:
             values = np.asarray(values, dtype=float)
             low, high = (np.asarray(v, dtype=float) for v in intervals[name])
-            yerr = [values - low, high - values]
+            yerr = _error_bars(values, low, high)
         ax.bar(x + i * width - 0.4 + width / 2, values, width, label=name, yerr=yerr, capsize=2)
     ax.set_xticks(x, labels, rotation=30, ha="right", fontsize=8)
     ax.set_ylabel(ylabel)
@@ -144,6 +144,12 @@ def figure_of_panels(path: Path, count: int, draw, title: str = "") -> Path:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return _save(fig, path)
+
+
+def _error_bars(values: np.ndarray, low: np.ndarray, high: np.ndarray) -> list[np.ndarray]:
+    """Matplotlib's (below, above) bar lengths for intervals [low, high]. A "basic" bootstrap interval
+    (FID) need not contain its point value; the bar then stops at the value on that side."""
+    return [np.clip(values - low, 0, None), np.clip(high - values, 0, None)]
 
 
 def _save(fig: plt.Figure, path: Path) -> Path:

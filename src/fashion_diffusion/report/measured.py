@@ -73,9 +73,11 @@ def guidance(outputs: RunOutputs, params: dict) -> dict:
     m = outputs.json("reports/metrics/guidance_sweep.json")
     rows = m["scales"]
     for row in rows:
-        row["by_fid"] = verdicts.lower_is_better(row["fid_difference_low"], row["fid_difference_high"])
-        row["by_accuracy"] = verdicts.effect(row["accuracy_difference_low"], row["accuracy_difference_high"],
-                                             "better", "worse")
+        baseline = row["scale"] == m["baseline_scale"]
+        row["by_fid"] = "-" if baseline else verdicts.lower_is_better(row["fid_difference_low"],
+                                                                      row["fid_difference_high"])
+        row["by_accuracy"] = "-" if baseline else verdicts.effect(row["accuracy_difference_low"],
+                                                                  row["accuracy_difference_high"], "better", "worse")
     shown = pd.DataFrame([{"scale": r["scale"], "FID [95%]": interval(r, "fid"), "floor": r["fid_floor"],
                            "judge accuracy [95%]": interval(r, "accuracy", True),
                            f"FID - scale {m['baseline_scale']:g}": interval(r, "fid_difference"), "by FID": r["by_fid"],
