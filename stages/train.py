@@ -13,6 +13,7 @@ from fashion_diffusion.model.schedule import cosine_schedule
 from fashion_diffusion.model.unet import denoiser_config
 from fashion_diffusion.runtime import resolve_device, set_threads
 from fashion_diffusion.style.bins import load_style_bins
+from fashion_diffusion.tracking import live
 from fashion_diffusion.training.loop import train, train_data
 
 CHECKPOINT = Path("models/checkpoints/last.pt")  # persist: true in dvc.yaml, so a killed run resumes
@@ -29,7 +30,7 @@ def main() -> None:
     print(f"training the {p.model.arch} denoiser on {device} ({len(images)} images)")
     result = train(config, cosine_schedule(p.diffusion.timesteps, p.diffusion.cosine_s), p.diffusion.model_dump(),
                    train_data(images, data.train_labels, data.train_styles, data.identity()), p.train, device,
-                   CHECKPOINT)
+                   CHECKPOINT, on_log=live.current().log_row)  # the loss curve appears in MLflow as it is trained
     info = ModelInfo(config, p.diffusion.model_dump(), tuple(images.shape[1:]), data.class_names, bins.attributes,
                      result.steps)
     with stage.Outputs("train", OUTPUTS) as out:

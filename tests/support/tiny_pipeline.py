@@ -51,9 +51,9 @@ def git_env() -> dict:
     return env
 
 
-def run(dest: Path, *args: str) -> subprocess.CompletedProcess:
-    """Run a dvc command in the copy; output is captured and returned."""
-    return subprocess.run(["dvc", *args], cwd=dest, env=git_env(), capture_output=True, text=True)
+def run(dest: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run a dvc command in the copy (`env` added to the environment); output is captured and returned."""
+    return subprocess.run(["dvc", *args], cwd=dest, env={**git_env(), **(env or {})}, capture_output=True, text=True)
 
 
 def main() -> None:
