@@ -35,12 +35,12 @@ def main() -> None:
                      "pipeline": Path("dvc.lock")}
         version = tracked.call(pipeline_run.log_outputs, named.run_id, p, artifacts) if named else None
         write_json(out("reports/mlflow_run.json"), _record(named, version, _why_not(tracked, named)))
-    if version is None:
-        print(f"{_why_not(tracked, named)}; report written, run not logged; log it later with `make log-run`",
-              file=sys.stderr)
-    else:
+    if version is not None:
         print(f"wrote reports/assessment.md; MLflow run {named.run_name} ({named.run_id}), "
               f"model models:/{REGISTERED_MODEL}/{version}, in {named.tracking_uri}")
+    elif not tracked.unreachable:  # an unreachable store was announced in one line when the stage began
+        print(f"{_why_not(tracked, named)}; report written, run not logged; log it later with `make log-run`",
+              file=sys.stderr)
 
 
 def _why_not(tracked: live.StageRun, named) -> str:

@@ -2,6 +2,7 @@
 a temporary folder) on 127.0.0.1, the tiny pipeline run with MLFLOW_TRACKING_URI pointing at it, and
 everything read back through the REST client: the run while it runs and when it is done, its tables
 and artifacts, the registered model (loaded and generating), and a FAILED run for a failing stage."""
+import json
 import subprocess
 
 import numpy as np
@@ -89,3 +90,38 @@ def test_a_failing_stage_leaves_a_failed_run(served_pipeline, tmp_path):
     failed = client.search_runs([experiment.experiment_id], "attributes.status = 'FAILED'")
     assert [run.data.tags["failed_stage"] for run in failed] == ["check_params"]
     assert "sample.steps" in failed[0].data.tags["stage.check_params"]
+
+
+def test_a_dead_server_costs_seconds_and_one_line_and_log_run_logs_it_later(served_pipeline, tmp_path):
+    """render_report against a dead server: the report is written without a run name, one line says so,
+    and `fashion-diffusion log-run` (`make log-run`) logs the finished execution once a server answers."""
+    import shutil
+    import sys
+    import time
+
+    from tests.support.mlflow_server import free_port
+
+    copy = tmp_path / "copy"
+    shutil.copytree(served_pipeline.repo, copy, symlinks=True)
+    dead = f"http://127.0.0.1:{free_port()}"
+    began = time.monotonic()
+    result = tiny_pipeline.run(copy, "repro", "--force", "--single-item", "render_report", env={"MLFLOW_TRACKING_URI": dead})
+    seconds = time.monotonic() - began
+    assert result.returncode == 0, result.stderr[-2000:]
+    told = [line for line in result.stderr.splitlines() if "MLflow" in line]
+    assert told == [f"MLflow at {dead} unreachable (no answer within 3 s ([Errno 111] Connection refused)); "
+                    "report written, run not logged; log it later with `make log-run`"]
+    assert "not logged to MLflow" in (copy / "reports/assessment.md").read_text()
+    record = json.loads((copy / "reports/mlflow_run.json").read_text())
+    assert record["logged"] is False and record["tracking_uri"] == dead
+    print(f"\nrender_report against a dead server: {seconds:.0f} s")
+
+    logged = subprocess.run([sys.executable, "-m", "fashion_diffusion.cli", "log-run"], cwd=copy,
+                            env={**tiny_pipeline.git_env(), "MLFLOW_TRACKING_URI": served_pipeline.url},
+                            capture_output=True, text=True)
+    assert logged.returncode == 0, logged.stderr[-2000:]
+    client = served_pipeline.client()
+    later = client.search_runs([client.get_experiment_by_name(EXPERIMENT).experiment_id], "tags.logged_later = 'true'")
+    assert len(later) == 1 and later[0].info.status == "FINISHED" and "evaluate/fid" in later[0].data.metrics
+    assert len(client.get_metric_history(later[0].info.run_id, "train/loss")) == LOSS_POINTS
+    assert f"models:/{REGISTERED_MODEL}/" in logged.stdout

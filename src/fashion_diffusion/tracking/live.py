@@ -21,6 +21,8 @@ from . import execution, names, store
 from .reachability import bound_http_calls, unreachable_reason
 
 SYSTEM_METRICS_STAGES = {"train"}  # long enough for MLflow's 10 s CPU/memory samples to say something
+WITHOUT_TRACKING = {  # what an unreachable store means for a stage, where it means more than no tracking
+    "render_report": "report written, run not logged; log it later with `make log-run`"}
 
 
 class StageRun:
@@ -104,7 +106,8 @@ def open_run(stage: str) -> StageRun:
     uri = store.tracking_uri()
     reason = unreachable_reason(uri)
     if reason:
-        print(f"MLflow at {uri} unreachable ({reason}); stage {stage} runs without tracking", file=sys.stderr)
+        consequence = WITHOUT_TRACKING.get(stage, f"stage {stage} runs without tracking")
+        print(f"MLflow at {uri} unreachable ({reason}); {consequence}", file=sys.stderr)
         return StageRun(stage, unreachable=reason)
     bound_http_calls()
     import mlflow
