@@ -176,3 +176,18 @@ def test_tracking_is_off_outside_dvc_without_a_tracking_uri(monkeypatch):
     assert live.enabled()
     monkeypatch.setenv("RANK", "1")  # a torchrun worker other than rank 0
     assert not live.enabled()
+
+
+def test_a_stage_killed_with_sigterm_leaves_a_killed_run(mlflow_store, tmp_path):
+    script = tmp_path / "stages" / "slow.py"
+    script.parent.mkdir()
+    script.write_text("import time\nfrom fashion_diffusion import stage\n\n"
+                      "def main():\n    print('started', flush=True)\n    time.sleep(60)\n\nstage.run(main)\n")
+    process = subprocess.Popen([sys.executable, str(script)], cwd=tmp_path, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "started"
+    process.terminate()
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130 and stderr.strip().splitlines() == ["interrupted; the stage's outputs are as they were"]
+    run = _only_run(mlflow_store)
+    assert run.info.status == "KILLED" and run.data.tags["failed_stage"] == "slow"

@@ -22,13 +22,16 @@ STAGING = Path(".staging")
 
 def run(main: Callable[[], None]) -> None:
     """Run a stage (named after its script, stages/<name>.py) inside its pipeline execution's MLflow run;
-    bad input ends it with one line on stderr and exit status 1, no traceback."""
+    bad input ends it with one line on stderr and exit status 1, Ctrl-C or SIGTERM with one line and 130."""
     try:
         with live.stage_run(os.environ.get("DVC_STAGE") or Path(sys.argv[0]).stem):
             main()
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(1)
+    except KeyboardInterrupt:
+        print("interrupted; the stage's outputs are as they were", file=sys.stderr)
+        sys.exit(130)
 
 
 class Outputs:

@@ -9,7 +9,9 @@ line on stderr: the stage's own work never fails because of tracking.
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
@@ -86,9 +88,11 @@ def enabled() -> bool:
 @contextmanager
 def stage_run(stage: str) -> Iterator[StageRun]:
     """Open this execution's run for `stage` (created by the first stage that logs) and close it with the
-    stage's outcome; on success the metrics files that dvc.yaml declares for the stage are logged first."""
+    stage's outcome; on success the metrics files that dvc.yaml declares for the stage are logged first.
+    SIGTERM ends the stage as Ctrl-C does (KeyboardInterrupt), so that a killed stage leaves a KILLED run."""
     global _current
     _current = open_run(stage) if enabled() else StageRun(stage)
+    previous = signal.signal(signal.SIGTERM, _interrupt) if threading.current_thread() is threading.main_thread() else None
     try:
         yield _current
     except BaseException as error:
@@ -100,6 +104,12 @@ def stage_run(stage: str) -> Iterator[StageRun]:
         _close(_current, "FINISHED")
     finally:
         _current = StageRun("")
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum, _frame) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def open_run(stage: str) -> StageRun:
