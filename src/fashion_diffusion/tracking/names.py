@@ -24,7 +24,8 @@ def run_tags(**extra: str) -> dict[str, str]:
     """Where a run comes from: the DVC experiment and the git commit (plus `extra`)."""
     result = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True)
     commit = result.stdout.strip() if result.returncode == 0 else "unknown"
-    return {"dvc_experiment": os.environ.get("DVC_EXP_NAME", "workspace"), "git_commit": commit, **extra}
+    return {"dvc_experiment": os.environ.get("DVC_EXP_NAME", "workspace"), "git_commit": commit,
+            "mlflow.source.name": "dvc.yaml", **extra}  # the pipeline, not the script of its first stage
 
 
 def flatten(tree: dict, prefix: str = "") -> dict[str, object]:
