@@ -49,8 +49,9 @@ def test_the_finished_run_reads_back_through_rest(served_pipeline):
 def test_per_sample_clip_scores_and_judge_results_are_a_table(served_pipeline):
     import mlflow
 
-    mlflow.set_tracking_uri(served_pipeline.url)
-    table = mlflow.load_table("tables/samples.json", run_ids=[served_pipeline.record["run_id"]])
+    record = served_pipeline.record
+    mlflow.set_tracking_uri(served_pipeline.url)  # MlflowClient.load_table searches through the global store
+    table = mlflow.MlflowClient().load_table(record["experiment_id"], "tables/samples.json", [record["run_id"]])
     samples = np.load(served_pipeline.repo / "data/samples/samples.npz")["labels"]
     assert len(table) == len(samples)
     assert {"class", "good", "clear", "blurry", "class_prob", "selected", "judge_correct", "judge_confidence"} <= set(table)
