@@ -120,7 +120,8 @@ class TrainParams(Section):
     checkpoint_every: PositiveInt
     snapshots: NonNegativeInt  # EMA snapshots spread over training, for quality-over-training
     log_every: PositiveInt
-    threads: NonNegativeInt  # 0 = torch's default
+    processes: PositiveInt  # > 1: the stage starts itself under torchrun (data parallel)
+    threads: NonNegativeInt  # per process; 0 = cores // processes on this machine (alone: torch's default)
 
 
 class SampleParams(Section):

@@ -15,8 +15,9 @@ import torch
 
 from ..artifacts import load_checkpoint, require_keys, save_atomic
 
-# Training keys that change how a run is logged or scheduled on the machine, never its weights.
-NOT_IN_FINGERPRINT = ("device", "threads", "log_every", "checkpoint_every", "snapshots")
+# Training keys that change how a run is logged or scheduled on the machines, never its weights
+# (beyond float rounding): a run checkpointed with 2 processes may resume with 1, and back.
+NOT_IN_FINGERPRINT = ("device", "processes", "threads", "log_every", "checkpoint_every", "snapshots")
 STATE_KEYS = ["fingerprint", "step", "model", "ema", "optimizer", "scheduler", "losses", "seconds"]
 
 
