@@ -22,7 +22,7 @@ OUTPUTS = ["models/diffusion.pt", "models/snapshots", "models/loss.csv", "models
 def main() -> None:
     p = load_params()
     set_threads(p.train.threads)
-    device = resolve_device(p.train.device)
+    device = resolve_device(p.train.device, "train.device")
     data, bins = load_prepared(), load_style_bins()
     config = denoiser_config(p.model, len(data.class_names), [bins.levels] * len(bins.attributes))
     images = to_model_range(data.train_images)

@@ -11,7 +11,7 @@ from fashion_diffusion.config import load_params
 from fashion_diffusion.data.prepared import to_model_range
 from fashion_diffusion.evaluation.loss_by_timestep import loss_by_timestep
 from fashion_diffusion.evaluation.setup import load_setup
-from fashion_diffusion.evaluation.training_quality import quality_over_training
+from fashion_diffusion.evaluation.training_quality import list_snapshots, quality_over_training
 from fashion_diffusion.report import plots
 
 OUTPUTS = ["data/training_quality", "reports/metrics/training_quality.json", "reports/figures/training_quality"]
@@ -21,7 +21,7 @@ def main() -> None:
     p = load_params()
     e, setup = p.evaluate, load_setup(p)
     info = setup.info
-    snapshots = sorted(Path("models/snapshots").glob("step_*.pt"))
+    snapshots = list_snapshots(Path("models/snapshots"))
     quality, strip = quality_over_training(snapshots, info.config, info.schedule(), setup.reference, e.snapshot_per_class,
                                            e.snapshot_ddim_steps, p.sample.eta, p.sample.guidance_scale, e.seed,
                                            info.image_shape, setup.device)
