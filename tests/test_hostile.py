@@ -290,7 +290,7 @@ def test_the_bait_works_when_loaded_with_pickle(tmp_path):
         assert marker.exists()
 
 
-@pytest.mark.parametrize("legacy", [False, True], ids=["torch.save", "bare-pickle"])
+@pytest.mark.parametrize("legacy", [False, True], ids=["zip-format", "legacy-format"])
 @pytest.mark.parametrize("loader", LOADERS)
 def test_every_loader_refuses_a_checkpoint_that_would_run_code(tmp_path, loader, legacy):
     path, marker = tmp_path / "evil.pt", tmp_path / "code-ran"

@@ -13,8 +13,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..data.fashion_mnist import CLASS_NAMES, IMAGE_SIDE, SPLIT_SIZES
-from ..training.batches import total_steps
 from ..style.names import STYLE_LEVEL_NAMES, StyleRequestError, parse_requests
+from ..training.batches import total_steps
 
 PositiveInt = Annotated[int, Field(gt=0)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
@@ -177,7 +177,7 @@ class ClipTrainParams(Section):
     captions: dict[Literal["plain", "clear", "blurry", "noisy"], str]
 
     @model_validator(mode="after")
-    def _captions(self) -> "ClipTrainParams":
+    def _consistent(self) -> "ClipTrainParams":
         _less_than("clip.train.warmup_steps", self.warmup_steps, "clip.train.steps", self.steps)
         for key, bounds in (("blur_sigma", self.blur_sigma), ("noise_std", self.noise_std)):
             if not 0 < bounds[0] <= bounds[1]:
