@@ -28,7 +28,7 @@ OUTPUTS = ["models/diffusion.pt", "models/snapshots", "models/loss.csv", "models
 
 def main() -> None:
     p = load_params()
-    device = resolve_device(p.train.device)
+    device = resolve_device(p.train.device, "train.device")
     if p.train.processes > 1 and not distributed.launched_by_torchrun():
         distributed.require_gpus(p.train.processes, device)
         distributed.relaunch_under_torchrun(__file__, p.train.processes)

@@ -8,12 +8,13 @@ import torch
 from .errors import InputError
 
 
-def resolve_device(name: str) -> torch.device:
-    """`auto` picks CUDA when present, else the CPU; `cuda` without a GPU is a one-line error."""
+def resolve_device(name: str, key: str) -> torch.device:
+    """`auto` picks CUDA when present, else the CPU; `cuda` without a GPU is a one-line error
+    naming the params key the device came from."""
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise InputError("device: cuda was requested but no CUDA device is available (use auto or cpu)")
+        raise InputError(f"{key}: cuda was requested but no CUDA device is available (use auto or cpu)")
     return torch.device(name)
 
 

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from ..artifacts import save_atomic
+from ..artifacts import rebuilding, save_atomic
 from ..config import TrainParams
 from ..model.schedule import NoiseSchedule, q_sample, to_x0
 from ..model.unet import Denoiser, DenoiserConfig, build_denoiser, zero_init_outputs
@@ -132,10 +132,11 @@ def train(config: DenoiserConfig, schedule: NoiseSchedule, diffusion: dict, data
             shutil.rmtree(snapshot_dir, ignore_errors=True)  # another run's
         snapshot_dir.mkdir(parents=True, exist_ok=True)
     if state is not None:
-        model.load_state_dict(state["model"])
-        ema_model.load_state_dict(state["ema"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
+        with rebuilding(checkpoint_path):
+            model.load_state_dict(state["model"])
+            ema_model.load_state_dict(state["ema"])
+            optimizer.load_state_dict(state["optimizer"])
+            scheduler.load_state_dict(state["scheduler"])
         start, losses, elapsed = state["step"], state["losses"], state["seconds"]
         if process.is_main:
             print(f"resuming from {checkpoint_path} at step {start}/{steps}")
