@@ -1,3 +1,5 @@
+import json
+
 import pytest
 import torch
 
@@ -61,3 +63,22 @@ def served_pipeline(tmp_path_factory):
     folder = tmp_path_factory.mktemp("served")
     with mlflow_server(folder / "server") as url:
         yield run_watched(url, tiny_pipeline.make_copy(folder / "repo"))
+
+
+# A tiny open_clip architecture (32x32 input, so the 28x28 images are resized) registered by name.
+TINY_OPEN_CLIP_ARCH = {
+    "embed_dim": 16,
+    "vision_cfg": {"image_size": 32, "layers": 1, "width": 32, "head_width": 16, "patch_size": 8, "mlp_ratio": 2.0},
+    "text_cfg": {"context_length": 16, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 1, "mlp_ratio": 2.0},
+}
+
+
+@pytest.fixture(scope="session")
+def tiny_arch(tmp_path_factory) -> str:
+    """The name of TINY_OPEN_CLIP_ARCH, registered with open_clip in this process."""
+    import open_clip
+
+    folder = tmp_path_factory.mktemp("arch")
+    (folder / "fd-tiny-test.json").write_text(json.dumps(TINY_OPEN_CLIP_ARCH))
+    open_clip.add_model_config(folder / "fd-tiny-test.json")
+    return "fd-tiny-test"
