@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> None:
 
     files.check_outputs(args.out)
     count = checked_count(args.n)
-    generator = load_generator(args.model, resolve_device(args.device))
+    generator = load_generator(args.model, resolve_device(args.device, "--device"))
     classes = class_indices(args.classes, generator.class_names)
     given = {"sampler": args.sampler, "steps": args.steps, "eta": args.eta, "guidance_scale": args.guidance}
     sampling = generator.defaults.replace(**{key: value for key, value in given.items() if value is not None})
