@@ -130,7 +130,7 @@ def test_two_queued_experiments_run_in_parallel_into_one_store(repo, capsys):
     runs = _runs(repo)
     assert set(names) <= set(runs) and {runs[name].info.status for name in names} == {"FINISHED"}
     assert runs["queued-seed-1"].data.params["sample.seed"] == "1" and runs["queued-seed-2"].data.params["sample.seed"] == "2"
-    versions = {v.version for v in _client(repo).search_model_versions(f"name='{REGISTERED_MODEL}'")}
+    versions = {str(v.version) for v in _client(repo).search_model_versions(f"name='{REGISTERED_MODEL}'")}
     assert versions == {"1", "2", "3"}  # the workspace execution's and one per queued experiment
 
 
