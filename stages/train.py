@@ -19,6 +19,7 @@ from fashion_diffusion.model.schedule import cosine_schedule
 from fashion_diffusion.model.unet import denoiser_config
 from fashion_diffusion.runtime import resolve_device, set_threads
 from fashion_diffusion.style.bins import load_style_bins
+from fashion_diffusion.tracking import live
 from fashion_diffusion.training import distributed
 from fashion_diffusion.training.loop import train, train_data
 
@@ -50,7 +51,8 @@ def train_and_write(p: Params, process: distributed.Process, device: torch.devic
               f"process{'es' * process.distributed}, {threads} CPU thread{'s' * (threads > 1)} each)")
     result = train(config, cosine_schedule(p.diffusion.timesteps, p.diffusion.cosine_s), p.diffusion.model_dump(),
                    train_data(images, data.train_labels, data.train_styles, data.identity()), p.train, device,
-                   CHECKPOINT, process=process)
+                   CHECKPOINT, process=process,
+                   on_log=live.current().log_row)  # the loss curve appears in MLflow as it is trained
     if not process.is_main:
         return
     info = ModelInfo(config, p.diffusion.model_dump(), tuple(images.shape[1:]), data.class_names, bins.attributes,

@@ -35,7 +35,7 @@ def image_grid(images: np.ndarray, path: Path, row_labels: Sequence[str] = (), c
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def line_plot(path: Path, series: dict[str, tuple[Sequence[float], Sequence[float]]], xlabel: str, ylabel: str,
@@ -54,7 +54,7 @@ def line_plot(path: Path, series: dict[str, tuple[Sequence[float], Sequence[floa
         ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def bar_plot(path: Path, labels: Sequence[str], groups: dict[str, Sequence[float]], ylabel: str, title: str = "",
@@ -74,10 +74,11 @@ def bar_plot(path: Path, labels: Sequence[str], groups: dict[str, Sequence[float
         ax.legend(fontsize=7)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
-def _save(fig: plt.Figure, path: Path) -> Path:
+def save_figure(fig: plt.Figure, path: Path) -> Path:
+    """Write a finished matplotlib figure as PNG (folders created) and close it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
