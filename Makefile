@@ -6,7 +6,11 @@ BIN    := $(VENV)/bin
 TORCH  ?= torch==2.14.1 torchvision==0.29.1
 DATASET_DIR := /usr/share/datasets/fashion-mnist
 
-.PHONY: setup dataset repro test test-fast smoke mlflow clean
+# Where `make push` / `make pull` keep DVC's data when the repository names no remote: a local folder.
+# For a team, commit any DVC storage instead: `dvc remote add -d storage s3://bucket/fashion-diffusion`.
+DVC_REMOTE ?= $(HOME)/fashion-diffusion-dvc-remote
+
+.PHONY: setup dataset browser repro test test-fast smoke mlflow remote push pull compare log-run clean
 
 setup: $(VENV)/.installed
 
@@ -24,11 +28,18 @@ dataset:
 		apt-get update -qq && apt-get install -y -qq --no-install-recommends dataset-fashion-mnist; \
 	else echo "dataset: $(DATASET_DIR) absent; the prepare stage will download Fashion-MNIST with torchvision"; fi
 
+# Debian's chromium for the MLflow UI test (playwright drives it; no `playwright install`).
+browser:
+	@if command -v chromium >/dev/null; then echo "browser: $$(command -v chromium)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; \
+	else echo "browser: chromium absent and not installable here; the MLflow UI test will be skipped"; fi
+
 repro: setup dataset
 	PATH="$(CURDIR)/$(BIN):$$PATH" dvc repro
 
 # Everything, the slow end-to-end tests included (what CI runs).
-test: setup dataset
+test: setup dataset browser
 	PATH="$(CURDIR)/$(BIN):$$PATH" pytest -q
 
 # The quick loop: unit tests only (about a minute).
@@ -39,7 +50,28 @@ smoke: setup dataset
 	PATH="$(CURDIR)/$(BIN):$$PATH" python -m tests.support.tiny_pipeline
 
 mlflow: setup
-	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlflow.db
+	@echo "open http://127.0.0.1:5000/#/experiments?workflowType=machine_learning"
+	$(BIN)/mlflow server --backend-store-uri sqlite:///$(CURDIR)/mlflow.db --host 127.0.0.1 --port 5000 --workers 1
+
+# A DVC remote only when none is configured: DVC_REMOTE, recorded in .dvc/config.local (this clone only).
+remote: setup
+	@if [ -z "$$(PATH="$(CURDIR)/$(BIN):$$PATH" dvc remote list)" ]; then \
+		mkdir -p "$(DVC_REMOTE)" && PATH="$(CURDIR)/$(BIN):$$PATH" dvc remote add --local -d local "$(DVC_REMOTE)" && \
+		echo "DVC remote: $(DVC_REMOTE) (change with DVC_REMOTE=... or dvc remote add -d)"; fi
+
+push: remote
+	PATH="$(CURDIR)/$(BIN):$$PATH" dvc push
+
+pull: remote
+	PATH="$(CURDIR)/$(BIN):$$PATH" dvc pull
+
+# reports/experiments.md (+ .png): the DVC experiments of this baseline, differing params and key metrics.
+compare: setup
+	PATH="$(CURDIR)/$(BIN):$$PATH" fashion-diffusion compare
+
+# Log the finished pipeline execution in this repository to MLflow (when its tracking store was unreachable).
+log-run: setup
+	PATH="$(CURDIR)/$(BIN):$$PATH" fashion-diffusion log-run
 
 clean:
 	rm -rf $(VENV)

@@ -1,10 +1,9 @@
 """Stage ablation_summary: every ablation variant next to the reference variant: training cost,
 held-out loss and judged quality, with the accuracy and FID differences and their intervals."""
-import numpy as np
 import pandas as pd
 
 from fashion_diffusion import stage
-from fashion_diffusion.artifacts import read_json, write_json
+from fashion_diffusion.artifacts import load_arrays, read_json, write_json
 from fashion_diffusion.config import load_params
 from fashion_diffusion.evaluation.ablation import compare_with_reference
 from fashion_diffusion.evaluation.setup import load_setup
@@ -20,8 +19,9 @@ def main() -> None:
     setup = load_setup(p, with_model=False)
     samples = {}
     for name in names:
-        with np.load(f"data/ablations/{name}.npz") as f:
-            samples[name] = (f["images"], f["labels"])
+        made_by = "ablation_clip" if name == "clip_alignment" else f"ablation@{name}"
+        arrays = load_arrays(f"data/ablations/{name}.npz", ["images", "labels"], made_by=made_by)
+        samples[name] = (arrays["images"], arrays["labels"])
     metrics = {name: read_json(f"reports/metrics/ablation_{name}.json") for name in names}
     differences = compare_with_reference(setup, samples, a.reference, p.statistics.bootstrap_resamples, a.seed)
     rows = pd.DataFrame([{**{k: v for k, v in metrics[name].items() if k != "per_class_accuracy"},

@@ -1,10 +1,9 @@
 """Stage augmentation: the seed's 5.1 "data augmentation" measured: classifiers of the judge's
 architecture trained on augmentation.per_class generated images per class (the headline samples), as
 many real ones, and both, each tested on the real test set (classification accuracy score)."""
-import numpy as np
 
 from fashion_diffusion import stage
-from fashion_diffusion.artifacts import write_json
+from fashion_diffusion.artifacts import load_arrays, write_json
 from fashion_diffusion.config import load_params
 from fashion_diffusion.data.prepared import load_prepared
 from fashion_diffusion.evaluation.augmentation import summarise, test_correctness, training_sets
@@ -19,11 +18,12 @@ def main() -> None:
     a = p.augmentation
     set_threads(p.judge.threads)
     data = load_prepared()
-    with np.load("data/samples/samples.npz") as f:
-        sets = training_sets(f["images"], f["labels"], data.train_images, data.train_labels, a.per_class, a.seeds[0])
+    samples = load_arrays("data/samples/samples.npz", ["images", "labels"], made_by="sample")
+    sets = training_sets(samples["images"], samples["labels"], data.train_images, data.train_labels, a.per_class,
+                         a.seeds[0])
     recipe = p.judge.model_copy(update={"epochs": a.epochs, "batch_size": a.batch_size})
     correct = test_correctness(sets, data.test_images, data.test_labels, recipe, a.seeds, len(data.class_names),
-                               resolve_device(p.judge.device))
+                               resolve_device(p.judge.device, "judge.device"))
     table = summarise(correct, p.statistics.bootstrap_resamples, a.seeds[0])
     with stage.Outputs("augmentation", OUTPUTS) as out:
         table.to_csv(out("data/augmentation.csv"), index=False)

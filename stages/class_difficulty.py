@@ -4,7 +4,7 @@ judge accuracy on real images, edge density), as rank correlations with interval
 import numpy as np
 
 from fashion_diffusion import stage
-from fashion_diffusion.artifacts import write_json
+from fashion_diffusion.artifacts import load_arrays, write_json
 from fashion_diffusion.config import load_params
 from fashion_diffusion.data.prepared import balanced_draw, to_model_range
 from fashion_diffusion.evaluation.class_difficulty import class_properties, class_quality, failing_classes, rank_correlations
@@ -19,8 +19,8 @@ def main() -> None:
     p = load_params()
     d, setup, resamples = p.difficulty, load_setup(p, with_model=False), p.statistics.bootstrap_resamples
     data, judge = setup.data, setup.reference.judge
-    with np.load("data/samples/samples.npz") as f:
-        scores = setup.reference.judge_images(f["images"], f["labels"])
+    samples = load_arrays("data/samples/samples.npz", ["images", "labels"], made_by="sample")
+    scores = setup.reference.judge_images(samples["images"], samples["labels"])
     per_class = np.bincount(scores.labels).max()
     floor_index = balanced_draw(data.train_labels, per_class, d.seed)  # as many real images per class: the floor
     floor_features = features(judge, to_model_range(data.train_images[floor_index])).numpy()

@@ -1,10 +1,9 @@
 """Stage clip_eval: score every sample with the configured CLIP scorer, and validate that scorer
 on real test images so every CLIP number can be read against how well the scorer does."""
-import numpy as np
 import torch
 
 from fashion_diffusion import stage
-from fashion_diffusion.artifacts import write_json
+from fashion_diffusion.artifacts import load_arrays, write_json
 from fashion_diffusion.config import load_params
 from fashion_diffusion.data.prepared import load_prepared, to_model_range
 from fashion_diffusion.report import plots
@@ -18,8 +17,8 @@ OUTPUTS = ["data/clip_scores.csv", "reports/metrics/clip.json", "reports/figures
 def main() -> None:
     p = load_params()
     clip = p.clip
-    scorer = load_scorer(clip.model, clip.pretrained, resolve_device(clip.device))
-    samples = np.load("data/samples/samples.npz")
+    scorer = load_scorer(clip.model, clip.pretrained, resolve_device(clip.device, "clip.device"))
+    samples = load_arrays("data/samples/samples.npz", ["images", "labels", "class_names"], made_by="sample")
     images, labels, names = samples["images"], samples["labels"], [str(c) for c in samples["class_names"]]
     scores = score_samples(scorer, to_model_range(images), torch.as_tensor(labels), names, clip.prompts,
                            clip.class_prompt)

@@ -25,7 +25,7 @@ def main() -> None:
     seed = int(sys.argv[1]) if len(sys.argv) == 2 and sys.argv[1].isdigit() else -1
     if seed not in clip.spread_seeds:
         raise InputError(f"usage: stages/clip_seed.py SEED, one of clip.spread_seeds {clip.spread_seeds}")
-    device, data = resolve_device(clip.device), load_prepared()
+    device, data = resolve_device(clip.device, "clip.device"), load_prepared()
     recipe = clip.train.model_copy(update={"seed": seed})
     began = time.perf_counter()
     model = train_scorer(data.train_images, data.train_labels, data.class_names, recipe, device)

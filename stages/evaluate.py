@@ -1,11 +1,10 @@
 """Stage evaluate: the independent judge's verdict on the headline sample set: FID and KID in its
 feature space with the floor of real images at the same n, accuracy on the requested class
 (overall and per class), each with a 95% bootstrap interval."""
-import numpy as np
 import pandas as pd
 
 from fashion_diffusion import stage
-from fashion_diffusion.artifacts import write_json
+from fashion_diffusion.artifacts import load_arrays, write_json
 from fashion_diffusion.config import load_params
 from fashion_diffusion.data.prepared import to_model_range
 from fashion_diffusion.evaluation.metrics import class_accuracy
@@ -20,7 +19,7 @@ def main() -> None:
     p = load_params()
     setup = load_setup(p, with_model=False)
     reference, names = setup.reference, setup.data.class_names
-    samples = np.load("data/samples/samples.npz")
+    samples = load_arrays("data/samples/samples.npz", ["images", "labels", "class_names"], made_by="sample")
     scores = reference.judge_images(samples["images"], samples["labels"])
     headline = reference.headline(scores, p.statistics.bootstrap_resamples, p.evaluate.seed)
     floor = setup.fid_floor(len(scores.labels), p.evaluate.seed)

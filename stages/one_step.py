@@ -5,7 +5,7 @@ import numpy as np
 import torch
 
 from fashion_diffusion import stage
-from fashion_diffusion.artifacts import write_json
+from fashion_diffusion.artifacts import load_arrays, write_json
 from fashion_diffusion.config import load_params
 from fashion_diffusion.evaluation.bootstrap import flat_estimates
 from fashion_diffusion.evaluation.comparison import paired_differences
@@ -21,8 +21,8 @@ OUTPUTS = ["data/one_step.npz", "reports/metrics/one_step.json", "reports/figure
 def main() -> None:
     p = load_params()
     setup, s, resamples = load_setup(p), p.sample, p.statistics.bootstrap_resamples
-    with np.load("data/samples/samples.npz") as f:
-        gradual_images, labels = f["images"], f["labels"]
+    samples = load_arrays("data/samples/samples.npz", ["images", "labels"], made_by="sample")
+    gradual_images, labels = samples["images"], samples["labels"]
     style = torch.as_tensor(parse_style_requests(s.styles, load_style_bins()), device=setup.device)
     labels_t = torch.as_tensor(labels, device=setup.device)
     single = one_step(setup.model, setup.info, labels_t, style.expand(len(labels), -1), Sampling.of(s), s.seed)

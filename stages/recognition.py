@@ -3,7 +3,7 @@ predicted x0 along the recorded trajectories of stage sample."""
 import numpy as np
 
 from fashion_diffusion import stage
-from fashion_diffusion.artifacts import write_json
+from fashion_diffusion.artifacts import load_arrays, write_json
 from fashion_diffusion.evaluation.recognition import per_class_summary, recognition
 from fashion_diffusion.report import plots
 from fashion_diffusion.scoring.judge.inference import load_judge
@@ -12,8 +12,8 @@ OUTPUTS = ["data/recognition", "reports/metrics/recognition.json", "reports/figu
 
 
 def main() -> None:
-    trajectory = np.load("data/samples/trajectory.npz")
-    class_names = [str(c) for c in np.load("data/samples/samples.npz")["class_names"]]
+    trajectory = load_arrays("data/samples/trajectory.npz", ["x0_pred", "labels", "fractions"], made_by="sample")
+    class_names = [str(c) for c in load_arrays("data/samples/samples.npz", ["class_names"], made_by="sample")["class_names"]]
     points, curve = recognition(load_judge(), trajectory["x0_pred"], trajectory["labels"], trajectory["fractions"])
     summary = per_class_summary(points, class_names)
     with stage.Outputs("recognition", OUTPUTS) as out:

@@ -1,47 +1,62 @@
-"""Stage render_report: write reports/assessment.md from this run's outputs and log the whole run
-(params, metrics, loss curve, report and figures) as one MLflow run."""
+"""Stage render_report: write reports/assessment.md from this run's outputs, and complete the pipeline
+execution's MLflow run (params, every stage's metrics, curves, per-sample tables, the report and its
+figures, the denoiser as a registered model). An unreachable tracking store costs a few seconds and
+one line: the report is written either way, and `make log-run` logs the execution later."""
+import sys
 from pathlib import Path
 
-from fashion_diffusion import stage, tracking
-from fashion_diffusion.artifacts import read_json, write_json
+from fashion_diffusion import stage
+from fashion_diffusion.artifacts import write_json
 from fashion_diffusion.config import load_params, to_dict
 from fashion_diffusion.data.prepared import load_prepared
 from fashion_diffusion.report import context, plots
 from fashion_diffusion.report.outputs import RunOutputs
 from fashion_diffusion.report.render import render
+from fashion_diffusion.tracking import live, pipeline_run, store
+from fashion_diffusion.tracking.generator_model import REGISTERED_MODEL
 
 OUTPUTS = ["reports/assessment.md", "reports/mlflow_run.json", "reports/figures/train"]
-METRICS = ["models/train_metrics.json", "models/clip_scorer_metrics.json", "models/judge_metrics.json",
-           "data/samples/sample_metrics.json", "reports/metrics/clip.json", "reports/metrics/selection.json",
-           "reports/metrics/evaluate.json", "reports/metrics/style.json", "reports/metrics/recognition.json",
-           "reports/metrics/training_quality.json", "reports/metrics/sampler_study.json", "reports/metrics/ablations.json",
-           "reports/metrics/one_step.json", "reports/metrics/wrong_timestep.json", "reports/metrics/guidance_sweep.json",
-           "reports/metrics/class_difficulty.json", "reports/metrics/augmentation.json",
-           "reports/metrics/sampling_cost.json"]
 
 
 def main() -> None:
     p = load_params()
-    params = to_dict(p)
-    outputs = RunOutputs()
-    name = tracking.run_name()
-    report = render(context.build(outputs, params, name))
-    metrics = {Path(path).stem: read_json(path) for path in METRICS}
+    outputs, tracked = RunOutputs(), live.current()
+    named = tracked.run  # checked reachable (within seconds) when the stage began
+    report = render(context.build(outputs, to_dict(p), named.run_name if named else None))
     loss = outputs.csv("models/loss.csv")
-    quality = outputs.csv("data/training_quality/quality_over_training.csv")
-    curves = {"train_loss": loss.rename(columns={"loss": "value"}), "train_lr": loss.rename(columns={"lr": "value"}),
-              "fid_over_training": quality.rename(columns={"fid": "value"})}
     data = load_prepared()
     with stage.Outputs("render_report", OUTPUTS) as out:
-        plots.loss_curve(out("reports/figures/train") / "loss_curve.png", loss)
-        plots.forward_diffusion(out("reports/figures/train") / "forward_diffusion.png", data.train_images,
-                                data.train_labels, data.class_names, p.diffusion.timesteps, p.diffusion.cosine_s)
+        figures = out("reports/figures/train")
+        plots.loss_curve(figures / "loss_curve.png", loss)
+        plots.forward_diffusion(figures / "forward_diffusion.png", data.train_images, data.train_labels,
+                                data.class_names, p.diffusion.timesteps, p.diffusion.cosine_s)
         out("reports/assessment.md").write_text(report)
-        run = tracking.log_pipeline_run(name, params, metrics, curves,
-                                        [out("reports/assessment.md"), Path("reports/figures"), out("reports/figures/train"),
-                                         Path("dvc.lock")])
-        write_json(out("reports/mlflow_run.json"), run)
-    print(f"wrote reports/assessment.md; MLflow run {run['run_name']} ({run['run_id']}) in {run['tracking_uri']}")
+        artifacts = {"": out("reports/assessment.md"), "figures": Path("reports/figures"), "figures/train": figures,
+                     "pipeline": Path("dvc.lock")}
+        version = tracked.call(pipeline_run.log_outputs, named.run_id, p, artifacts) if named else None
+        write_json(out("reports/mlflow_run.json"), _record(named, version, _why_not(tracked, named)))
+    if version is not None:
+        print(f"wrote reports/assessment.md; MLflow run {named.run_name} ({named.run_id}), "
+              f"model models:/{REGISTERED_MODEL}/{version}, in {named.tracking_uri}")
+    elif not tracked.unreachable:  # an unreachable store was announced in one line when the stage began
+        print(f"{_why_not(tracked, named)}; report written, run not logged; log it later with `make log-run`",
+              file=sys.stderr)
+
+
+def _why_not(tracked: live.StageRun, named) -> str:
+    if tracked.unreachable:
+        return f"MLflow at {store.tracking_uri()} unreachable"
+    if named:
+        return f"logging to MLflow at {named.tracking_uri} failed"
+    return "MLflow tracking is off (a stage run outside DVC with MLFLOW_TRACKING_URI unset)"
+
+
+def _record(run, version: str | None, why_not: str) -> dict:
+    if version is None:
+        return {"logged": False, "reason": why_not, "tracking_uri": store.tracking_uri(), "log_later": "make log-run"}
+    return {"logged": True, "run_id": run.run_id, "run_name": run.run_name, "tracking_uri": run.tracking_uri,
+            "experiment": store.EXPERIMENT, "experiment_id": run.experiment_id,
+            "model_uri": f"models:/{REGISTERED_MODEL}/{version}"}
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ OUTPUTS = ["data/samples/samples.npz", "data/samples/trajectory.npz", "data/samp
 def main() -> None:
     p = load_params()
     s = p.sample
-    device = resolve_device(p.train.device)
+    device = resolve_device(p.train.device, "train.device")
     model, info = load_denoiser("models/diffusion.pt", device, use_ema=s.use_ema)
     classes, schedule = len(info.class_names), info.schedule()
     style = torch.as_tensor(parse_style_requests(s.styles, load_style_bins()), device=device)

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from fashion_diffusion import stage
-from fashion_diffusion.artifacts import write_json
+from fashion_diffusion.artifacts import load_arrays, write_json
 from fashion_diffusion.config import load_params
 from fashion_diffusion.evaluation.reference import judge_samples
 from fashion_diffusion.evaluation.selection import combined_score, group_ids, random_k, select_topk, selection_effect
@@ -16,7 +16,7 @@ OUTPUTS = ["data/selection.csv", "reports/metrics/selection.json", "reports/figu
 
 def main() -> None:
     p = load_params()
-    samples = np.load("data/samples/samples.npz")
+    samples = load_arrays("data/samples/samples.npz", ["images", "labels", "class_names"], made_by="sample")
     images, labels, names = samples["images"], samples["labels"], [str(c) for c in samples["class_names"]]
     scores = pd.read_csv("data/clip_scores.csv", index_col="sample")
     groups = group_ids(labels, p.select.group_size)

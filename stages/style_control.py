@@ -20,7 +20,7 @@ OUTPUTS = ["data/style_control.csv", "reports/metrics/style.json", "reports/figu
 
 def main() -> None:
     p = load_params()
-    device = resolve_device(p.train.device)
+    device = resolve_device(p.train.device, "train.device")
     model, info = load_denoiser("models/diffusion.pt", device, use_ema=p.sample.use_ema)
     bins = load_style_bins()
     columns = control_columns(bins, len(info.class_names), p.evaluate.style_per_level)

@@ -20,7 +20,7 @@ OUTPUTS = ["models/clip_scorer.pt", "models/clip_scorer_metrics.json"]
 def main() -> None:
     p = load_params()
     clip = p.clip
-    device = resolve_device(clip.device)
+    device = resolve_device(clip.device, "clip.device")
     data = load_prepared()
     began = time.perf_counter()
     model = train_scorer(data.train_images, data.train_labels, data.class_names, clip.train, device)

@@ -20,7 +20,7 @@ def main() -> None:
     data = load_prepared()
     train_images, test_images = to_model_range(data.train_images), to_model_range(data.test_images)
     began = time.perf_counter()
-    model = train_judge(train_images, data.train_labels, cfg, len(data.class_names), resolve_device(cfg.device))
+    model = train_judge(train_images, data.train_labels, cfg, len(data.class_names), resolve_device(cfg.device, "judge.device"))
     seconds = time.perf_counter() - began
     model = model.cpu()  # the checkpoint and the measurements below are device-independent
     accuracy, per_class = evaluate_accuracy(model, test_images, data.test_labels)

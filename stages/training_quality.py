@@ -11,7 +11,7 @@ from fashion_diffusion.config import load_params
 from fashion_diffusion.data.prepared import to_model_range
 from fashion_diffusion.evaluation.loss_by_timestep import loss_by_timestep
 from fashion_diffusion.evaluation.setup import load_setup
-from fashion_diffusion.evaluation.training_quality import quality_over_training
+from fashion_diffusion.evaluation.training_quality import list_snapshots, quality_over_training
 from fashion_diffusion.model.samplers import Sampling
 from fashion_diffusion.report import plots
 
@@ -22,7 +22,7 @@ def main() -> None:
     p = load_params()
     e, setup = p.evaluate, load_setup(p)
     info = setup.info
-    snapshots = sorted(Path("models/snapshots").glob("step_*.pt"))
+    snapshots = list_snapshots(Path("models/snapshots"))
     quality, strip = quality_over_training(snapshots, info, setup.reference, e.snapshot_per_class,
                                            Sampling.of(p.sample), e.seed, setup.device)
     quality["fid_floor"] = setup.fid_floor(e.snapshot_per_class * len(info.class_names), e.seed)

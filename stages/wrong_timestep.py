@@ -17,7 +17,7 @@ OUTPUTS = ["data/wrong_timestep", "reports/metrics/wrong_timestep.json", "report
 def main() -> None:
     p = load_params()
     pr, n, data = p.probes, p.probes.wrong_timestep_images, load_prepared()
-    model, info = load_denoiser(DIFFUSION_MODEL, resolve_device(p.train.device), use_ema=p.sample.use_ema)
+    model, info = load_denoiser(DIFFUSION_MODEL, resolve_device(p.train.device, "train.device"), use_ema=p.sample.use_ema)
     errors = wrong_timestep_errors(model, info.schedule(), info.prediction, to_model_range(data.test_images[:n]),
                                    torch.as_tensor(data.test_labels[:n]), pr.timestep_shifts, pr.seed)
     summary = summarise(errors, p.statistics.bootstrap_resamples, pr.seed)

@@ -1,5 +1,4 @@
 """CLIP scorer: loading (trained and open_clip files), clear errors, AUC, gradients, a tiny trained scorer."""
-import json
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +14,7 @@ from fashion_diffusion.scoring.clip.loading import ScorerError, load_scorer
 from fashion_diffusion.scoring.clip.scorer import Scorer
 from fashion_diffusion.scoring.clip.scores import clear_probability, score_samples, validation_metrics
 from fashion_diffusion.scoring.corruptions import gaussian_blur
+from tests.conftest import TINY_OPEN_CLIP_ARCH
 from tests.support.tiny import tiny_params
 
 DATASET = Path("/usr/share/datasets/fashion-mnist")
@@ -24,21 +24,6 @@ TINY = tiny_params(clip__train__steps=400, clip__train__batch_size=64, clip__tra
                    clip__train__text_width=32, clip__train__vision_layers=2, clip__train__text_layers=1,
                    clip__train__patch_size=7, clip__train__context_length=12).clip.train
 TINY_28 = architecture(TINY, 28)
-# A tiny open_clip architecture (32x32 input, so the 28x28 images are resized) registered by name.
-TINY_ARCH = {
-    "embed_dim": 16,
-    "vision_cfg": {"image_size": 32, "layers": 1, "width": 32, "head_width": 16, "patch_size": 8, "mlp_ratio": 2.0},
-    "text_cfg": {"context_length": 16, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 1, "mlp_ratio": 2.0},
-}
-
-
-@pytest.fixture(scope="module")
-def tiny_arch(tmp_path_factory) -> str:
-    folder = tmp_path_factory.mktemp("arch")
-    (folder / "fd-tiny-test.json").write_text(json.dumps(TINY_ARCH))
-    open_clip.add_model_config(folder / "fd-tiny-test.json")
-    return "fd-tiny-test"
-
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
@@ -90,9 +75,10 @@ def test_weights_of_another_architecture_are_a_clear_error(tiny_arch, tmp_path):
 
 
 def test_unknown_tag_and_unknown_arch_are_clear(tiny_arch):
-    with pytest.raises(ScorerError, match=r"'no-such-tag' is neither a known tag .*set clip.pretrained"):
+    with pytest.raises(ScorerError, match=r"clip.pretrained must be a tag for fd-tiny-test \(none\) or an existing "
+                                          r"checkpoint file, got 'no-such-tag'; .*set clip.pretrained"):
         load_scorer(tiny_arch, "no-such-tag", "cpu")
-    with pytest.raises(ScorerError, match=r"clip.model: unknown open_clip architecture 'ViT-Nope'"):
+    with pytest.raises(ScorerError, match=r"clip.model must be 'trained' or an open_clip architecture .*'ViT-Nope'"):
         load_scorer("ViT-Nope", "openai", "cpu")
 
 
@@ -120,7 +106,7 @@ def test_image_features_are_differentiable(arch, tiny_arch):
     scorer = Scorer(model, tokenizer, "cpu")
     images = (torch.rand(2, 1, 28, 28) * 2 - 1).requires_grad_(True)
     features = scorer.image_features(images)
-    assert features.shape == (2, TINY.embed_dim if arch == "trained" else TINY_ARCH["embed_dim"])
+    assert features.shape == (2, TINY.embed_dim if arch == "trained" else TINY_OPEN_CLIP_ARCH["embed_dim"])
     torch.testing.assert_close(features.norm(dim=1), torch.ones(2))
     scorer.prompt_probabilities(images, ["a photo of a bag", "a photo of a coat"])[:, 0].sum().backward()
     assert images.grad is not None and images.grad.abs().sum() > 0

@@ -40,7 +40,7 @@ def _write(tmp_path, dotted: str, value) -> str:
     ("sample.sampler", "euler", "sample.sampler: Input should be 'ddim', 'ddpm', 'dpmpp_2m' or 'dpmpp_2m_sde'"),
     ("select.k", 11, "select.k must be at most select.group_size (10), got 11"),
     ("style.attributes", "ink", "style.attributes: Input should be a valid list"),
-    ("ablations.variants", {"reference": "huge"}, "ablations: variant 'reference' names arch 'huge'"),
+    ("ablations.variants", {"reference": "huge"}, "ablations.variants.reference is 'huge'; valid:"),
     ("ablations.reference", "other", "ablations.reference is 'other'; valid: large, no_skip_connections"),
     ("clip.spread_seeds", [0, 1], "clip.spread_seeds must be distinct and differ from clip.train.seed (0)"),
     ("augmentation.batch_size", 2000, "augmentation.batch_size must be at most the smallest training set"),

@@ -29,11 +29,11 @@ def test_equal_compute_budget_gives_fewer_steps_to_a_costlier_model():
 
 
 def test_the_shortened_recipe_trains_exactly_its_steps_with_a_proportional_warm_up():
-    recipe = tiny_params(train__epochs=3, train__batch_size=100, train__warmup_steps=60, train__max_steps=0).train
+    recipe = tiny_params(train__epochs=3, train__batch_size=100, train__warmup_steps=40, train__max_steps=0).train
     short = shortened_recipe(recipe, steps=45, n_images=2000)  # the default run: 3 x 20 = 60 steps
     assert total_steps(short.epochs, short.max_steps, 2000, short.batch_size) == 45
-    assert short.warmup_steps == 45 and short.snapshots == 0 and short.lr == recipe.lr
-    assert shortened_recipe(recipe, steps=6, n_images=2000).warmup_steps == 6
+    assert short.warmup_steps == 30 and short.snapshots == 0 and short.lr == recipe.lr
+    assert shortened_recipe(recipe, steps=6, n_images=2000).warmup_steps == 4
 
 
 def test_gaussian_reference_fid_matches_the_two_set_formula():

@@ -1,7 +1,4 @@
 import signal
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import torch
@@ -9,9 +6,7 @@ import torch
 from fashion_diffusion.training.batches import Batch, batch_indices, drop_labels
 from fashion_diffusion.training.ema import ema_update
 from fashion_diffusion.training.lr import warmup_cosine
-
-CHILD = Path(__file__).with_name("train_tiny.py")
-STEPS, KILL_AT, LAST_CHECKPOINT = 40, 22, 20  # checkpoints every 4 steps; the kill lands before step 24's
+from tests.support.tiny_training import KILL_AT, LAST_CHECKPOINT, run_tiny, weights
 
 
 def test_ema_update_arithmetic():
@@ -50,24 +45,19 @@ def test_shards_of_a_batch_make_up_the_batch():
     assert torch.cat([p.t for p in parts]).tolist() == list(range(10))
 
 
-def _run(checkpoint: Path, output: Path, kill_at: int | None = None) -> subprocess.CompletedProcess:
-    args = [sys.executable, str(CHILD), str(checkpoint), str(output), str(STEPS)] + ([str(kill_at)] if kill_at else [])
-    return subprocess.run(args, capture_output=True, text=True, timeout=300)
-
-
 def test_training_killed_at_a_known_step_and_resumed_matches_an_uninterrupted_run(tmp_path):
     reference = tmp_path / "reference.pt"
-    assert _run(tmp_path / "uninterrupted.ckpt", reference).returncode == 0
+    assert run_tiny(tmp_path / "uninterrupted.ckpt", reference).returncode == 0
 
     checkpoint, output = tmp_path / "interrupted.ckpt", tmp_path / "resumed.pt"
-    killed = _run(checkpoint, output, kill_at=KILL_AT)
+    killed = run_tiny(checkpoint, output, kill_at=KILL_AT)
     assert killed.returncode == -signal.SIGKILL
     assert torch.load(checkpoint, weights_only=True)["step"] == LAST_CHECKPOINT
     assert not output.exists()
 
-    resumed_run = _run(checkpoint, output)
+    resumed_run = run_tiny(checkpoint, output)
     assert resumed_run.returncode == 0, resumed_run.stderr[-2000:]
-    resumed, uninterrupted = torch.load(output, weights_only=True), torch.load(reference, weights_only=True)
+    resumed, uninterrupted = weights(output), weights(reference)
     assert resumed["resumed_from"] == LAST_CHECKPOINT
     for key in ("model", "ema"):
         for name, value in uninterrupted[key].items():

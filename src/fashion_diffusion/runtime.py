@@ -1,21 +1,35 @@
 """The torch runtime of a stage: which device it computes on and how many CPU threads it uses."""
 from __future__ import annotations
 
+import os
+
 import torch
 
 from .errors import InputError
 
 
-def resolve_device(name: str) -> torch.device:
-    """`auto` picks CUDA when present, else the CPU; `cuda` without a GPU is a one-line error."""
+def resolve_device(name: str, key: str) -> torch.device:
+    """`auto` picks CUDA when present, else the CPU; `cuda` without a GPU is a one-line error
+    naming the params key the device came from."""
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise InputError("device: cuda was requested but no CUDA device is available (use auto or cpu)")
+        raise InputError(f"{key}: cuda was requested but no CUDA device is available (use auto or cpu)")
     return torch.device(name)
 
 
-def set_threads(threads: int) -> None:
-    """Use `threads` CPU threads for torch's operators; 0 keeps torch's default (all cores)."""
+def available_cores() -> int:
+    """The CPU cores this process may run on (its affinity mask, where the OS has one)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def set_threads(threads: int, processes_here: int = 1) -> int:
+    """Use `threads` CPU threads for torch's operators and return the number in use. 0 shares the
+    cores among the `processes_here` processes of one run on this machine (torchrun's
+    LOCAL_WORLD_SIZE): cores // processes_here each, at least 1, so they do not oversubscribe the
+    cores; a process alone keeps torch's default (all cores)."""
+    if threads == 0 and processes_here > 1:
+        threads = max(1, available_cores() // processes_here)
     if threads > 0:
         torch.set_num_threads(threads)
+    return torch.get_num_threads()

@@ -1,4 +1,5 @@
-"""What every stage script shares: one-line errors for bad input, and outputs that appear together.
+"""What every stage script shares: one-line errors for bad input, outputs that appear together, and
+the pipeline execution's MLflow run (`tracking.live`), marked FAILED when the stage fails.
 
 A stage writes each declared output under `.staging/<stage>/` (same relative path) and `Outputs`
 moves them all into place only when the stage's work has succeeded. A stage killed part-way
@@ -14,17 +15,23 @@ from pathlib import Path
 from typing import Callable
 
 from .errors import InputError
+from .tracking import live
 
 STAGING = Path(".staging")
 
 
 def run(main: Callable[[], None]) -> None:
-    """Run a stage; bad input ends it with one line on stderr and exit status 1, no traceback."""
+    """Run a stage (named after its script, stages/<name>.py) inside its pipeline execution's MLflow run;
+    bad input ends it with one line on stderr and exit status 1, Ctrl-C or SIGTERM with one line and 130."""
     try:
-        main()
+        with live.stage_run(os.environ.get("DVC_STAGE") or Path(sys.argv[0]).stem):
+            main()
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(1)
+    except KeyboardInterrupt:
+        print("interrupted; the stage's outputs are as they were", file=sys.stderr)
+        sys.exit(130)
 
 
 class Outputs:

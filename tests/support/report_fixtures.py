@@ -92,7 +92,7 @@ def _write_judge_and_clip(root: Path, resolved: bool) -> None:
     _write(root, "models/judge_metrics.json", {"test_accuracy": 0.93})
     _write(root, "data/evaluate/per_class.csv", pd.DataFrame({"class": CLASSES, "generated_accuracy": [0.9] * 9 + [0.6],
                                                               "real_accuracy": [0.93] * 10}))
-    for seed, (auc, low) in {0: (0.7, 0.65), 1: (0.72, 0.66), 2: (0.69 if resolved else 0.4, 0.64 if resolved else 0.35)}.items():
+    for seed, (auc, low) in {0: (0.7, 0.65), 1: (0.72 if resolved else 0.4, 0.66 if resolved else 0.35), 2: (0.69, 0.64)}.items():
         _write(root, "models/clip_scorer_metrics.json" if seed == 0 else f"models/clip_seeds/seed_{seed}.json", {
             "zero_shot_accuracy": 0.86 + 0.01 * seed, **estimate("auc_clear_vs_blurred", 0.99, 0.98, 1.0),
             **estimate("auc_clear_vs_noised", auc, low, low + 0.1), "seed": seed})

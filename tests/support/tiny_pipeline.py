@@ -46,14 +46,16 @@ def make_copy(dest: Path, overrides: dict = TINY) -> Path:
 
 def git_env() -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("MLFLOW_TRACKING_URI", "DVC_ROOT", "DVC_EXP_NAME")}
+    # Tiny stages last seconds: sample system metrics every second so the train stage records some.
+    env.update(MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL="1", MLFLOW_SYSTEM_METRICS_SAMPLES_BEFORE_LOGGING="1")
     env.update(GIT_AUTHOR_NAME="smoke", GIT_AUTHOR_EMAIL="smoke@localhost", GIT_COMMITTER_NAME="smoke",
                GIT_COMMITTER_EMAIL="smoke@localhost", DVC_NO_ANALYTICS="1")
     return env
 
 
-def run(dest: Path, *args: str) -> subprocess.CompletedProcess:
-    """Run a dvc command in the copy; output is captured and returned."""
-    return subprocess.run(["dvc", *args], cwd=dest, env=git_env(), capture_output=True, text=True)
+def run(dest: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run a dvc command in the copy (`env` added to the environment); output is captured and returned."""
+    return subprocess.run(["dvc", *args], cwd=dest, env={**git_env(), **(env or {})}, capture_output=True, text=True)
 
 
 def main() -> None:

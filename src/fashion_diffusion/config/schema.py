@@ -7,13 +7,15 @@ Rules between keys of different sections live on `Params` (`_cross_section_rules
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..data.fashion_mnist import SPLIT_SIZES
+from ..data.fashion_mnist import CLASS_NAMES, IMAGE_SIDE, SPLIT_SIZES
 from ..model.sampler_names import SAMPLERS
 from ..style.names import STYLE_LEVEL_NAMES, StyleRequestError, parse_requests
+from ..training.batches import total_steps
 
 PositiveInt = Annotated[int, Field(gt=0)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
@@ -35,12 +37,30 @@ def _increasing(values: list, key: str) -> None:
         raise ValueError(f"{key} must be strictly increasing, got {values}")
 
 
+def _less_than(key: str, value: int, limit_name: str, limit: int) -> None:
+    if value >= limit:
+        raise ValueError(f"{key} must be less than {limit_name} ({limit}), got {value}")
+
+
+# The first 100 images of each split hold every class (at least 4 of each); fewer may miss one,
+# and the per-class style bins and accuracies need them all.
+MIN_LIMIT = 100
+
+
 class DataParams(Section):
     source: str  # folder with the four idx .gz files (Debian's dataset-fashion-mnist)
     download_fallback: bool  # torchvision's downloader when `source` is absent
     download_dir: str
     train_limit: Annotated[int, Field(ge=0, le=SPLIT_SIZES["train"])]  # 0 = all
     test_limit: Annotated[int, Field(ge=0, le=SPLIT_SIZES["test"])]
+
+    @model_validator(mode="after")
+    def _every_class(self) -> "DataParams":
+        for key, limit in (("train_limit", self.train_limit), ("test_limit", self.test_limit)):
+            if 0 < limit < MIN_LIMIT:
+                raise ValueError(f"data.{key} must be 0 (all) or at least {MIN_LIMIT} (so that every class is "
+                                 f"present), got {limit}")
+        return self
 
     def size(self, split: Literal["train", "test"]) -> int:
         """Images the prepared split will hold."""
@@ -118,9 +138,10 @@ class TrainParams(Section):
     p_style_drop: Probability  # each style attribute dropped to its null level
     bf16: bool
     checkpoint_every: PositiveInt
-    snapshots: NonNegativeInt  # EMA snapshots spread over training, for quality-over-training
+    snapshots: PositiveInt  # EMA snapshots spread over training, for quality-over-training
     log_every: PositiveInt
-    threads: NonNegativeInt  # 0 = torch's default
+    processes: PositiveInt  # > 1: the stage starts itself under torchrun (data parallel)
+    threads: NonNegativeInt  # per process; 0 = cores // processes on this machine (alone: torch's default)
 
 
 class SampleParams(Section):
@@ -141,8 +162,9 @@ class SampleParams(Section):
     denoise_fractions: Annotated[list[Probability], Field(min_length=1)]
 
     @model_validator(mode="after")
-    def _fractions(self) -> "SampleParams":
+    def _trajectories(self) -> "SampleParams":
         _increasing(self.denoise_fractions, "sample.denoise_fractions")
+        _at_most("sample.trajectory_every", self.trajectory_every, "sample.trajectory_steps", self.trajectory_steps)
         return self
 
 
@@ -159,14 +181,15 @@ class ClipTrainParams(Section):
     text_width: Annotated[int, Field(ge=32, multiple_of=32)]
     vision_layers: PositiveInt
     text_layers: PositiveInt
-    patch_size: PositiveInt
+    patch_size: Annotated[int, Field(ge=1, le=IMAGE_SIDE)]
     context_length: Annotated[int, Field(ge=8, le=77)]
     blur_sigma: Range  # Gaussian blur sigma range (pixels) for "blurry" captions
     noise_std: Range  # added noise std range for "noisy" captions
     captions: dict[Literal["plain", "clear", "blurry", "noisy"], str]
 
     @model_validator(mode="after")
-    def _captions(self) -> "ClipTrainParams":
+    def _consistent(self) -> "ClipTrainParams":
+        _less_than("clip.train.warmup_steps", self.warmup_steps, "clip.train.steps", self.steps)
         for key, bounds in (("blur_sigma", self.blur_sigma), ("noise_std", self.noise_std)):
             if not 0 < bounds[0] <= bounds[1]:
                 raise ValueError(f"clip.train.{key} must be [low, high] with 0 < low <= high, got {bounds}")
@@ -181,6 +204,21 @@ class ClipTrainParams(Section):
 def _has_label_slot(template: str, key: str) -> None:
     if "{label}" not in template:
         raise ValueError(f"{key} must contain {{label}}, got {template!r}")
+
+
+def open_clip_problem(model: str, pretrained: str) -> str | None:
+    """What is wrong with an open_clip scorer's clip.model (an architecture open_clip knows) or
+    clip.pretrained (one of its tags, or an existing file); None if nothing."""
+    import open_clip  # slow to import: only for an open_clip scorer
+
+    if model not in open_clip.list_models():
+        return f"clip.model must be 'trained' or an open_clip architecture (open_clip.list_models()), got {model!r}"
+    tags = open_clip.list_pretrained_tags_by_model(model)
+    if pretrained not in tags and not Path(pretrained).is_file():
+        known = ", ".join(tags[:3]) + (f", ... ({len(tags)} tags)" if len(tags) > 3 else "")
+        return (f"clip.pretrained must be a tag for {model} ({known or 'none'}) or an existing checkpoint file, "
+                f"got {pretrained!r}")
+    return None
 
 
 class ClipParams(Section):
@@ -198,8 +236,9 @@ class ClipParams(Section):
         if self.model == "trained" and self.pretrained:
             raise ValueError("clip.pretrained must be empty when clip.model is 'trained' "
                              f"(got {self.pretrained!r}); name an open_clip architecture to use pretrained weights")
-        if self.model != "trained" and not self.pretrained:
-            raise ValueError(f"clip.pretrained must name a tag or a file for clip.model {self.model!r}")
+        problem = open_clip_problem(self.model, self.pretrained) if self.model != "trained" else None
+        if problem:
+            raise ValueError(problem)
         if self.train.seed in self.spread_seeds or len(set(self.spread_seeds)) != len(self.spread_seeds):
             raise ValueError(f"clip.spread_seeds must be distinct and differ from clip.train.seed ({self.train.seed}), "
                              f"got {self.spread_seeds}")
@@ -226,12 +265,23 @@ class JudgeParams(Section):
     device: Device
     threads: NonNegativeInt
 
+    @model_validator(mode="after")
+    def _floor_sizes(self) -> "JudgeParams":
+        _increasing(self.fid_floor_sizes, "judge.fid_floor_sizes")
+        return self
+
 
 class SelectParams(Section):
     group_size: Annotated[int, Field(ge=2)]  # "generate group_size, keep k", repeated over each class's samples
     k: PositiveInt
     seed: Seed
     weights: Annotated[dict[Literal["good", "clear", "blurry", "class_prob"], float], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> "SelectParams":
+        if not any(self.weights.values()):
+            raise ValueError(f"select.weights must give at least one score a non-zero weight, got {self.weights}")
+        return self
 
 
 class SamplerRun(Section):
@@ -331,6 +381,13 @@ class Params(Section):
                              f"({self.sample.per_class})")
         _at_most("sample.grid_per_class", self.sample.grid_per_class, "sample.per_class", self.sample.per_class)
         _at_most("train.batch_size", self.train.batch_size, "the training images", n_train)
+        _less_than("train.warmup_steps", self.train.warmup_steps, "the training steps",
+                   total_steps(self.train.epochs, self.train.max_steps, n_train, self.train.batch_size))
+        # every FID is shown next to the FID of as many real training images (its floor)
+        for key, per_class in (("sample.per_class", self.sample.per_class),
+                               ("evaluate.snapshot_per_class", self.evaluate.snapshot_per_class),
+                               ("evaluate.sampler_per_class", self.evaluate.sampler_per_class)):
+            _at_most(key, per_class, "the training images per class", n_train // len(CLASS_NAMES))
         _at_most("judge.batch_size", self.judge.batch_size, "the training images", n_train)
         _at_most("judge.fid_floor_sizes", max(self.judge.fid_floor_sizes), "the training images", n_train)
         _at_most("evaluate.loss_by_t_images", self.evaluate.loss_by_t_images, "the test images", n_test)
@@ -347,9 +404,10 @@ class Params(Section):
     @model_validator(mode="after")
     def _measurement_rules(self) -> "Params":
         a, archs = self.ablations, self.model.archs
-        for name, arch in [*a.variants.items(), ("clip_alignment", a.clip_alignment.arch)]:
+        for key, arch in [*((f"ablations.variants.{n}", v) for n, v in a.variants.items()),
+                          ("ablations.clip_alignment.arch", a.clip_alignment.arch)]:
             if arch not in archs:
-                raise ValueError(f"ablations: variant {name!r} names arch {arch!r}; valid: {', '.join(archs)}")
+                raise ValueError(f"{key} is {arch!r}; valid: {', '.join(archs)}")
         if a.reference not in a.variants:
             raise ValueError(f"ablations.reference is {a.reference!r}; valid: {', '.join(a.variants)}")
         if "clip_alignment" in a.variants:

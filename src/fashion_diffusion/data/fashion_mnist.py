@@ -17,6 +17,7 @@ from ..errors import InputError
 CLASS_NAMES = ["t-shirt", "trouser", "pullover", "dress", "coat",
                "sandal", "shirt", "sneaker", "bag", "ankle boot"]
 SPLIT_SIZES = {"train": 60_000, "test": 10_000}
+IMAGE_SIDE = 28  # every image is IMAGE_SIDE x IMAGE_SIDE pixels
 IDX_MD5 = {  # of the decompressed idx bytes
     "train-images-idx3-ubyte": "f4a8712d7a061bf5bd6d2ca38dc4d50a",
     "train-labels-idx1-ubyte": "9018921c3c673c538a1fc5bad174d6f9",

@@ -8,14 +8,14 @@ Images enter the models as float tensors in [-1, 1] with shape (N, 1, H, W): `to
 from __future__ import annotations
 
 import hashlib
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from .fashion_mnist import CLASS_NAMES, DataError, read_verified
+from ..artifacts import load_arrays
+from .fashion_mnist import CLASS_NAMES, read_verified
 
 PREPARED = Path("data/prepared/fashion_mnist.npz")
 
@@ -61,15 +61,11 @@ def save_prepared(dataset: Dataset, path: Path) -> None:
 
 
 def load_prepared(path: str | Path = PREPARED) -> Dataset:
-    path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: not found (run `dvc repro prepare` first)")
-    try:
-        with np.load(path) as f:
-            return Dataset(f["train_images"], f["train_labels"], f["test_images"], f["test_labels"],
-                           [str(c) for c in f["class_names"]], f["train_styles"] if "train_styles" in f else None)
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
-        raise DataError(f"{path}: corrupt or incomplete prepared data ({error}); re-run `dvc repro -f prepare`") from None
+    """The prepared arrays; a missing, corrupt or incomplete file is one ArtifactError line."""
+    f = load_arrays(path, ["train_images", "train_labels", "test_images", "test_labels", "class_names"],
+                    made_by="prepare")
+    return Dataset(f["train_images"], f["train_labels"], f["test_images"], f["test_labels"],
+                   [str(c) for c in f["class_names"]], f.get("train_styles"))
 
 
 def balanced_draw(labels: np.ndarray, per_class: int, seed: int) -> np.ndarray:

@@ -45,7 +45,7 @@ class EvaluationSetup:
 
 
 def load_setup(p: Params, with_model: bool = True) -> EvaluationSetup:
-    device = resolve_device(p.train.device)
+    device = resolve_device(p.train.device, "train.device")
     data = load_prepared()
     reference = Reference.build(load_judge(), to_model_range(data.test_images), len(data.class_names))
     if not with_model:

@@ -89,12 +89,21 @@ class ResBlock(nn.Module):
 BLOCKS = {"conv": ConvBlock, "residual": ResBlock}
 
 
+def attention_heads(channels: int, head_dim: int) -> int:
+    """About channels / head_dim heads (at least one), lowered until they divide the channels, so
+    every channel count works (100 channels: 2 heads of 50, not 3 that do not divide 100)."""
+    heads = max(1, channels // head_dim)
+    while channels % heads:
+        heads -= 1
+    return heads
+
+
 class SelfAttention(nn.Module):
     """Multi-head self-attention over the H*W positions, with a residual connection."""
 
     def __init__(self, channels: int, groups: int, head_dim: int = 32):
         super().__init__()
-        self.heads = max(1, channels // head_dim)
+        self.heads = attention_heads(channels, head_dim)
         self.norm = nn.GroupNorm(groups, channels)
         self.qkv = nn.Conv2d(channels, 3 * channels, 1)
         self.out = nn.Conv2d(channels, channels, 1)

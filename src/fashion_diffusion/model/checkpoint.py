@@ -6,7 +6,8 @@ from pathlib import Path
 
 import torch
 
-from ..artifacts import ArtifactError, load_checkpoint, require_keys, save_atomic
+from ..artifacts import load_checkpoint, rebuilding, require_keys, save_atomic
+from ..config import DiffusionParams
 from .schedule import NoiseSchedule, cosine_schedule
 from .unet import Denoiser, DenoiserConfig, build_denoiser
 
@@ -40,14 +41,14 @@ def save_denoiser(path: Path, model: Denoiser, ema_model: Denoiser, info: ModelI
 
 
 def load_denoiser(path: str | Path, device: torch.device, use_ema: bool = True) -> tuple[Denoiser, ModelInfo]:
-    """Rebuild a trained denoiser (in eval mode) and its info; one-line errors for bad files."""
+    """Rebuild a trained denoiser (in eval mode) and its info; one-line errors for bad files,
+    a schedule outside the schema's ranges included."""
     state = load_checkpoint(path, map_location=device, made_by="train")
     require_keys(state, KEYS, path)
-    info = ModelInfo(DenoiserConfig(**state["denoiser"]), state["diffusion"], tuple(state["image_shape"]),
-                     state["class_names"], state["style_attributes"], state["steps"])
-    model = build_denoiser(info.config).to(device)
-    try:
+    with rebuilding(path):
+        diffusion = DiffusionParams.model_validate(state["diffusion"]).model_dump()
+        info = ModelInfo(DenoiserConfig(**state["denoiser"]), diffusion, tuple(state["image_shape"]),
+                         list(state["class_names"]), list(state["style_attributes"]), int(state["steps"]))
+        model = build_denoiser(info.config).to(device)
         model.load_state_dict(state["ema" if use_ema else "model"])
-    except RuntimeError as error:
-        raise ArtifactError(f"{path}: weights do not fit the stored architecture ({str(error).splitlines()[0]})") from None
     return model.eval(), info

@@ -15,7 +15,8 @@ from .format import interval, pct, table
 from .outputs import RunOutputs
 
 
-def build(outputs: RunOutputs, params: dict, run_name: str) -> dict:
+def build(outputs: RunOutputs, params: dict, run_name: str | None) -> dict:
+    """The template's values; run_name None when the execution was not logged to MLflow."""
     return {"run_name": run_name, "params": params, "not_resolved": verdicts.NOT_RESOLVED,
             "setup": setup(outputs, params),
             "forward": forward(params), "recognition": recognition(outputs, params),

@@ -35,7 +35,7 @@ def image_grid(images: np.ndarray, path: Path, row_labels: Sequence[str] = (), c
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def line_plot(path: Path, series: dict[str, tuple[Sequence[float], Sequence[float]]], xlabel: str, ylabel: str,
@@ -65,7 +65,7 @@ def line_plot(path: Path, series: dict[str, tuple[Sequence[float], Sequence[floa
     if not own:
         return None
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def bar_plot(path: Path, labels: Sequence[str], groups: dict[str, Sequence[float]], ylabel: str, title: str = "",
@@ -91,7 +91,7 @@ def bar_plot(path: Path, labels: Sequence[str], groups: dict[str, Sequence[float
         ax.legend(fontsize=7)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def heatmaps(path: Path, matrices: Sequence[np.ndarray], titles: Sequence[str], row_labels: Sequence[str],
@@ -113,7 +113,7 @@ def heatmaps(path: Path, matrices: Sequence[np.ndarray], titles: Sequence[str], 
     fig.colorbar(image, ax=list(axes[0]), fraction=0.02)
     if suptitle:
         fig.suptitle(suptitle, fontsize=10)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def scatter_grid(path: Path, panels: Sequence[tuple[Sequence[float], Sequence[float], str, str, str]],
@@ -132,7 +132,7 @@ def scatter_grid(path: Path, panels: Sequence[tuple[Sequence[float], Sequence[fl
     for ax in list(axes.flat)[len(panels):]:
         ax.axis("off")
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def figure_of_panels(path: Path, count: int, draw, title: str = "") -> Path:
@@ -143,7 +143,7 @@ def figure_of_panels(path: Path, count: int, draw, title: str = "") -> Path:
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def _error_bars(values: np.ndarray, low: np.ndarray, high: np.ndarray) -> list[np.ndarray]:
@@ -152,7 +152,8 @@ def _error_bars(values: np.ndarray, low: np.ndarray, high: np.ndarray) -> list[n
     return [np.clip(values - low, 0, None), np.clip(high - values, 0, None)]
 
 
-def _save(fig: plt.Figure, path: Path) -> Path:
+def save_figure(fig: plt.Figure, path: Path) -> Path:
+    """Write a finished matplotlib figure as PNG (folders created) and close it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)

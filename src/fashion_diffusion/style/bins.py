@@ -147,5 +147,5 @@ def load_style_bins(path: str | Path = STYLE_BINS) -> StyleBins:
         return StyleBins.from_json(path.read_text())
     except FileNotFoundError:
         raise InputError(f"{path}: not found (run `dvc repro prepare` first)") from None
-    except (ValueError, TypeError, KeyError) as error:
-        raise InputError(f"{path}: corrupt style bins ({error})") from None
+    except (ValueError, TypeError, KeyError, IndexError) as error:
+        raise InputError(f"{path}: corrupt style bins ({str(error)[:160]})") from None

@@ -46,6 +46,9 @@ class Batch:
     t: torch.Tensor  # (B,) int64
     noise: torch.Tensor  # (B, C, H, W)
 
+    def __len__(self) -> int:
+        return self.t.shape[0]
+
     def shard(self, rank: int, world: int) -> "Batch":
         """Rank's contiguous slice of the batch; the slices of all ranks make up the batch."""
         bounds = torch.linspace(0, self.x0.shape[0], world + 1).round().long().tolist()

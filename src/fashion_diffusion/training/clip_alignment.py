@@ -34,5 +34,12 @@ def clip_alignment_term(schedule: NoiseSchedule, x0_pred: torch.Tensor, t: torch
     if not keep.any():
         return torch.zeros((), device=x0_pred.device)
     x0_pred = x0_pred[keep].clamp(-1, 1)
-    weight = extract(schedule.alpha_bars, t[keep], x0_pred.shape).flatten()
+    weight = alignment_weights(schedule, t, class_labels, null_class)[keep]
     return (weight * loss(x0_pred, class_labels[keep])).sum() / weight.sum().clamp(min=1e-8)
+
+
+def alignment_weights(schedule: NoiseSchedule, t: torch.Tensor, class_labels: torch.Tensor,
+                      null_class: int) -> torch.Tensor:
+    """w_i (B,): alpha_bar_{t_i} for the examples with a class, 0 for those dropped to the null class."""
+    alpha_bar_t = extract(schedule.alpha_bars, t, t.shape)
+    return torch.where(class_labels != null_class, alpha_bar_t, torch.zeros_like(alpha_bar_t))

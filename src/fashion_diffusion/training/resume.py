@@ -13,10 +13,11 @@ from pathlib import Path
 
 import torch
 
-from ..artifacts import load_checkpoint, require_keys, save_atomic
+from ..artifacts import ArtifactError, load_checkpoint, require_keys, save_atomic
 
-# Training keys that change how a run is logged or scheduled on the machine, never its weights.
-NOT_IN_FINGERPRINT = ("device", "threads", "log_every", "checkpoint_every", "snapshots")
+# Training keys that change how a run is logged or scheduled on the machines, never its weights
+# (beyond float rounding): a run checkpointed with 2 processes may resume with 1, and back.
+NOT_IN_FINGERPRINT = ("device", "processes", "threads", "log_every", "checkpoint_every", "snapshots")
 STATE_KEYS = ["fingerprint", "step", "model", "ema", "optimizer", "scheduler", "losses", "seconds"]
 
 
@@ -34,11 +35,15 @@ def save_state(path: Path, run_id: str, step: int, model: torch.nn.Module, ema_m
 
 
 def load_state(path: Path, run_id: str, device: torch.device) -> dict | None:
-    """The saved state if `path` holds a checkpoint of this run; None if absent or another run's."""
+    """The saved state if `path` holds a checkpoint of this run; None if absent or another run's.
+    A file that cannot be read is an error, not silently replaced: the user decides to delete it."""
     if not path.exists():
         return None
-    state = load_checkpoint(path, map_location=device)
-    require_keys(state, STATE_KEYS, path)
+    try:
+        state = load_checkpoint(path, map_location=device)
+        require_keys(state, STATE_KEYS, path)
+    except ArtifactError as error:
+        raise ArtifactError(f"{error}; delete it to train from scratch") from None
     if state["fingerprint"] != run_id:
         print(f"{path} belongs to other settings; training from scratch")
         return None

@@ -17,7 +17,7 @@ from open_clip.model import get_model_preprocess_cfg, set_model_preprocess_cfg
 from open_clip.transform import PreprocessCfg
 from tqdm import tqdm
 
-from ...artifacts import load_checkpoint, require_keys, save_atomic
+from ...artifacts import load_checkpoint, rebuilding, require_keys, save_atomic
 from ...config import ClipTrainParams
 from ...data.prepared import to_model_range
 from ...training.lr import warmup_cosine
@@ -119,6 +119,7 @@ def load_trained(path: str | Path, device: torch.device | str) -> tuple[open_cli
     """Rebuild the in-domain model from a `save_scorer` file: (model in eval mode, architecture)."""
     checkpoint = load_checkpoint(path, map_location=device, made_by="train_clip")
     require_keys(checkpoint, ["architecture", "state_dict"], path)
-    model = build_model(checkpoint["architecture"])
-    model.load_state_dict(checkpoint["state_dict"])
+    with rebuilding(path):
+        model = build_model(checkpoint["architecture"])
+        model.load_state_dict(checkpoint["state_dict"])
     return model.to(device).eval(), checkpoint["architecture"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ...artifacts import ArtifactError, load_checkpoint, require_keys, save_atomic
+from ...artifacts import load_checkpoint, rebuilding, require_keys, save_atomic
 from ...batching import batched
 from ...evaluation.metrics import class_accuracy
 from .net import JudgeNet, JudgeNetConfig
@@ -49,9 +49,7 @@ def load_judge(path: str | Path = JUDGE, device: torch.device | str = "cpu") -> 
     """Rebuild the judge saved by `save_judge`, in eval mode on `device`."""
     checkpoint = load_checkpoint(path, map_location=device, made_by="train_judge")
     require_keys(checkpoint, ["net_config", "state_dict"], path)
-    model = JudgeNet(JudgeNetConfig(**checkpoint["net_config"]))
-    try:
+    with rebuilding(path):
+        model = JudgeNet(JudgeNetConfig(**checkpoint["net_config"]))
         model.load_state_dict(checkpoint["state_dict"])
-    except RuntimeError as error:
-        raise ArtifactError(f"{path}: weights do not fit the stored architecture ({str(error).splitlines()[0]})") from None
     return model.to(device).eval()
