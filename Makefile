@@ -10,7 +10,7 @@ DATASET_DIR := /usr/share/datasets/fashion-mnist
 # For a team, commit any DVC storage instead: `dvc remote add -d storage s3://bucket/fashion-diffusion`.
 DVC_REMOTE ?= $(HOME)/fashion-diffusion-dvc-remote
 
-.PHONY: setup dataset browser repro test test-fast smoke mlflow remote push pull compare log-run clean
+.PHONY: setup dataset browser repro test test-fast smoke mlflow remote push pull compare log-run bench-sample clean
 
 setup: $(VENV)/.installed
 
@@ -72,6 +72,12 @@ compare: setup
 # Log the finished pipeline execution in this repository to MLflow (when its tracking store was unreachable).
 log-run: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" fashion-diffusion log-run
+
+# 100 images per class (1000 for Fashion-MNIST) with the default sampler, steps and guidance from models/diffusion.pt, timed
+# as a whole process (model load included). Run it alone: other work on the cores slows it.
+bench-sample: setup
+	@out=$$(mktemp -d) && PATH="$(CURDIR)/$(BIN):$$PATH" bash -c 'TIMEFORMAT="100 images per class in %R s (process start and model load included)"; \
+	time fashion-diffusion generate --class all --n 100 --no-progress --out '"$$out"'/bench.npz'; rm -rf "$$out"
 
 clean:
 	rm -rf $(VENV)

@@ -23,7 +23,9 @@ def main() -> None:
         tradeoff.to_csv(out("data/sampler_study.csv"), index=False)
         plots.sampler_tradeoff(out("reports/figures/sampler_study") / "sampler_tradeoff.png", tradeoff)
         write_json(out("reports/metrics/sampler_study.json"), {
-            "fastest_fid": float(tradeoff.iloc[0]["fid"]), "ddpm_fid": float(tradeoff.iloc[-1]["fid"])})
+            f"{row.sampler}_{row.steps}_eta{row.eta:g}": {
+                "fid": float(row.fid), "accuracy": float(row.accuracy), "seconds_per_1000": float(row.seconds_per_1000)}
+            for row in tradeoff.itertuples()})
 
 
 if __name__ == "__main__":

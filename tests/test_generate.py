@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from fashion_diffusion import cli
+from fashion_diffusion.config import load_params
 from fashion_diffusion.generate.files import grid_rows
 from fashion_diffusion.generate.requests import GenerationRequestError, checked_count, class_indices
 from tests.support.tiny_model import CLASS_NAMES, write_tiny_model
@@ -43,7 +44,8 @@ def test_generate_writes_a_grid_and_an_npz_and_repeats_itself(repo, capsys):
     a, b = np.load(repo / "a.npz"), np.load(repo / "b.npz")
     assert a["images"].shape == (6, 28, 28) and a["images"].dtype == np.uint8
     assert a["labels"].tolist() == [2, 2, 2, 1, 1, 1] and a["class_names"].tolist() == CLASS_NAMES
-    assert int(a["steps"]) == 4 and str(a["sampler"]) == "ddim" and a["styles"].tolist() == ["ink=bold"]
+    default_sampler = load_params(repo / "params.yaml").sample.sampler  # not given: the model's params
+    assert int(a["steps"]) == 4 and str(a["sampler"]) == default_sampler and a["styles"].tolist() == ["ink=bold"]
     np.testing.assert_array_equal(a["images"], b["images"])
     assert (repo / "grid.png").stat().st_size > 1000
     assert "wrote grid.png (6 images)" in capsys.readouterr().out
