@@ -1,18 +1,19 @@
 """Stage style_control: generate every class at every level of every style attribute, recompute the
-attribute from the generated pixels, and measure how often the image lands in the requested level."""
-import torch
+attribute from the generated pixels, and measure how often the image lands in the requested level.
+Every (attribute, level) is sampled from the same seed, so its image i starts from the same noise:
+along a row of the figure only the requested style changes."""
+import numpy as np
 
 from fashion_diffusion import stage
 from fashion_diffusion.artifacts import write_json
 from fashion_diffusion.config import load_params
-from fashion_diffusion.data.prepared import to_uint8
 from fashion_diffusion.model.checkpoint import load_denoiser
-from fashion_diffusion.model.samplers import Sampling, sample
+from fashion_diffusion.model.samplers import Sampling
 from fashion_diffusion.report import plots
 from fashion_diffusion.runtime import resolve_device
 from fashion_diffusion.style.attributes import compute_attributes
 from fashion_diffusion.style.bins import load_style_bins
-from fashion_diffusion.style.control import control_requests, control_table
+from fashion_diffusion.style.control import control_columns, control_table, sample_columns
 
 OUTPUTS = ["data/style_control.csv", "reports/metrics/style.json", "reports/figures/style_control"]
 
@@ -22,12 +23,9 @@ def main() -> None:
     device = resolve_device(p.train.device, "train.device")
     model, info = load_denoiser("models/diffusion.pt", device, use_ema=p.sample.use_ema)
     bins = load_style_bins()
-    labels, styles = control_requests(bins, len(info.class_names), p.evaluate.style_per_level)
-    images, _ = sample(model, info.schedule(), torch.as_tensor(labels, device=device),
-                       generator=torch.Generator().manual_seed(p.evaluate.seed),
-                       style_labels=torch.as_tensor(styles, device=device), image_shape=info.image_shape,
-                       prediction=info.prediction, **Sampling.of(p.sample).kwargs())
-    images = to_uint8(images)
+    columns = control_columns(bins, len(info.class_names), p.evaluate.style_per_level)
+    images = sample_columns(model, info, columns, Sampling.of(p.sample), p.evaluate.seed)
+    labels, styles = np.concatenate([c[0] for c in columns]), np.concatenate([c[1] for c in columns])
     per_level, summary = control_table(styles, compute_attributes(images, bins.attributes, bins.area_threshold),
                                        labels, bins, p.statistics.bootstrap_resamples)
     with stage.Outputs("style_control", OUTPUTS) as out:

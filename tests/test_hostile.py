@@ -92,6 +92,18 @@ BAD_VALUES = [
     ("evaluate.samplers", [{"sampler": "plms", "steps": 5, "eta": 1.0}], "sampler_study", "evaluate.samplers.0.sampler"),
     ("evaluate.loss_by_t_buckets", 0, "training_quality", "Input should be greater than or equal to 1"),
     ("evaluate.snapshot_per_class", 300, "training_quality", "must be at most the training images per class (80)"),
+    ("clip.spread_seeds", [0], "clip_eval", "must be distinct and differ from clip.train.seed (0)"),
+    ("ablations.train_gflop", 0, "ablation_clip", "Input should be greater than 0"),
+    ("ablations.reference", "baseline", "ablation_clip", "ablations.reference is 'baseline'; valid: reference"),
+    ("ablations.variants", {"reference": "huge"}, "ablation_clip", "ablations.variants.reference is 'huge'; valid:"),
+    ("ablations.clip_alignment.arch", "huge", "ablation_clip", "is 'huge'; valid: basic"),
+    ("guidance.scales", [2.0, 1.0], "guidance_sweep", "must be strictly increasing"),
+    ("guidance.scales", [25.0], "guidance_sweep", "Input should be less than or equal to 20"),
+    ("probes.timestep_shifts", [5000], "wrong_timestep", "must be at most diffusion.timesteps - 1 (49)"),
+    ("probes.resolutions", [4], "sampling_cost", "Input should be greater than or equal to 8"),
+    ("difficulty.edge_threshold", 0, "class_difficulty", "Input should be greater than 0"),
+    ("augmentation.per_class", 1000, "augmentation", "must be at most sample.per_class"),
+    ("augmentation.seeds", [], "augmentation", "List should have at least 1 item"),
 ]
 BAD_VALUE_IDS = [f"{key}={value}" for key, value, *_ in BAD_VALUES]
 

@@ -2,11 +2,16 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
+from fashion_diffusion.model.checkpoint import ModelInfo
+from fashion_diffusion.model.samplers import Sampling
+from fashion_diffusion.model.unet import UNet
 from fashion_diffusion.style.attributes import compute_attributes
 from fashion_diffusion.style.bins import (StyleBins, assign_levels, fit_bins, fit_style_bins, labels_for, null_labels,
                                           parse_style_requests)
-from fashion_diffusion.style.control import control_requests, control_table, within_class_z
+from fashion_diffusion.style.control import (control_columns, control_requests, control_table, sample_columns,
+                                             within_class_z)
 from fashion_diffusion.style.names import StyleRequestError
 
 ATTRIBUTES = ["ink", "area", "slant"]
@@ -193,3 +198,20 @@ def test_control_requests_cover_every_class_attribute_and_level():
         for a in range(3):
             asked = styles[(labels == c) & (styles[:, a] != bins.null_level), a]
             assert sorted(asked.tolist()) == [0, 0, 1, 1, 2, 2]
+
+
+def test_every_style_block_starts_from_the_same_noise(tiny_config):
+    bins = toy_bins()
+    torch.manual_seed(0)
+    model = UNet(tiny_config.__class__(**{**tiny_config.to_dict(), "style_levels": [bins.levels] * 3})).eval()
+    info = ModelInfo(model.config, {"timesteps": 20, "cosine_s": 0.008, "prediction": "epsilon"}, (1, 8, 8),
+                     ["a", "b", "c"], bins.attributes, 0)
+    columns = control_columns(bins, classes=3, per_level=2)
+    assert all((labels == columns[0][0]).all() for labels, _ in columns)
+    sampling = Sampling("ddim", 3, 1.0, 1.0)
+    images = sample_columns(model, info, columns, sampling, seed=5).reshape(len(columns), 6, 8, 8)
+    assert not (images[0] == images[-1]).all()  # the style request changes the image...
+    for table in model.conditioning.style_embeddings:
+        torch.nn.init.zeros_(table.weight)  # ...and nothing else does: without style embeddings all blocks agree
+    images = sample_columns(model, info, columns, sampling, seed=5).reshape(len(columns), 6, 8, 8)
+    assert all((block == images[0]).all() for block in images)

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from fashion_diffusion.tracking.generator_model import REGISTERED_MODEL
+from fashion_diffusion.tracking.names import stage_tag
 from fashion_diffusion.tracking.store import EXPERIMENT
 from tests.support import tiny_pipeline
 from tests.support.tiny import TINY
@@ -30,8 +31,8 @@ def test_the_finished_run_reads_back_through_rest(served_pipeline):
     assert record["logged"] and record["tracking_uri"] == served_pipeline.url
     run = client.get_run(record["run_id"])
     assert run.info.status == "FINISHED" and run.info.run_name == record["run_name"]
-    stages = yaml.safe_load((served_pipeline.repo / "dvc.yaml").read_text())["stages"]
-    assert {run.data.tags[f"stage.{name}"] for name in stages} == {"finished"}
+    stages = yaml.safe_load((served_pipeline.repo / "dvc.lock").read_text())["stages"]  # foreach stages as run
+    assert {run.data.tags[stage_tag(name)] for name in stages} == {"finished"}
     assert run.data.params["train.max_steps"] == str(TINY["train.max_steps"])
     for key in ("train/final_loss", "evaluate/fid", "evaluate/accuracy", "clip_eval/mean_class_prob",
                 "select_topk/k", "train_judge/test_accuracy"):

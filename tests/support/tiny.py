@@ -24,6 +24,13 @@ TINY = {
     "evaluate.sampler_per_class": 2, "evaluate.snapshot_per_class": 2, "evaluate.loss_by_t_images": 32,
     "evaluate.loss_by_t_buckets": 4, "evaluate.style_per_level": 1,
     "evaluate.arch_bench_steps": 1, "evaluate.arch_bench_batch": 4,
+    "model.archs.basic_no_skip.channels": [8, 16], "model.archs.basic_no_time.channels": [8, 16],
+    "model.archs.plain_cnn.channels": [8, 16],
+    "ablations.train_gflop": 1.0, "ablations.per_class": 2,
+    "guidance.scales": [0.0, 1.0, 2.0], "guidance.per_class": 2, "guidance.null_samples": 4,
+    "probes.wrong_timestep_images": 32, "probes.timestep_shifts": [-10, 10], "probes.cost_images": 4,
+    "probes.cost_max_steps": 2, "probes.resolutions": [28, 56],
+    "augmentation.per_class": 4, "augmentation.epochs": 1, "augmentation.batch_size": 8, "augmentation.seeds": [0],
 }
 
 

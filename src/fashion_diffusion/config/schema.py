@@ -229,6 +229,7 @@ class ClipParams(Section):
     class_prompt: str
     validation_images: NonNegativeInt  # real test images the used scorer is validated on; 0 = all
     train: ClipTrainParams
+    spread_seeds: list[Seed]  # the in-domain scorer trained again with these seeds (stage clip_seed), validated only
 
     @model_validator(mode="after")
     def _scorer(self) -> "ClipParams":
@@ -238,6 +239,9 @@ class ClipParams(Section):
         problem = open_clip_problem(self.model, self.pretrained) if self.model != "trained" else None
         if problem:
             raise ValueError(problem)
+        if self.train.seed in self.spread_seeds or len(set(self.spread_seeds)) != len(self.spread_seeds):
+            raise ValueError(f"clip.spread_seeds must be distinct and differ from clip.train.seed ({self.train.seed}), "
+                             f"got {self.spread_seeds}")
         missing = {"good", "clear", "blurry"} - set(self.prompts)
         if missing:
             raise ValueError(f"clip.prompts is missing {sorted(missing)[0]!r}")
@@ -298,6 +302,53 @@ class EvaluateParams(Section):
     arch_bench_batch: Annotated[int, Field(ge=1, le=1024)]
 
 
+class ClipAlignmentAblation(Section):
+    arch: str  # a name from model.archs
+    weight: PositiveFloat  # of the CLIP alignment term added to the denoising loss
+
+
+class AblationParams(Section):
+    train_gflop: PositiveFloat  # training compute of every variant: forward GFLOPs per image x images seen
+    per_class: PositiveInt  # samples per class judged for each variant (the default sampler)
+    seed: Seed  # of those samples
+    reference: str  # the variant every other one is compared with
+    variants: Annotated[dict[str, str], Field(min_length=1)]  # stage ablation@<name>: name -> a model.archs name
+    clip_alignment: ClipAlignmentAblation  # stage ablation_clip
+
+
+class GuidanceParams(Section):
+    scales: Annotated[list[Annotated[float, Field(ge=0, le=20)]], Field(min_length=1)]  # 0 = conditional only
+    per_class: PositiveInt  # samples per class at each scale, the same starting noise for every scale
+    null_samples: PositiveInt  # unconditional samples (the null class)
+    seed: Seed
+
+    @model_validator(mode="after")
+    def _scales(self) -> "GuidanceParams":
+        _increasing(self.scales, "guidance.scales")
+        return self
+
+
+class ProbeParams(Section):
+    seed: Seed
+    wrong_timestep_images: PositiveInt  # held-out test images the model is told a wrong timestep for
+    timestep_shifts: Annotated[list[int], Field(min_length=1)]  # told t = true t + shift, clipped to [0, T)
+    cost_images: PositiveInt  # images per sampler run whose peak memory is measured
+    cost_max_steps: PositiveInt  # memory does not grow with the step count, so runs are cut to this many
+    resolutions: Annotated[list[Annotated[int, Field(ge=8, le=1024)]], Field(min_length=1)]  # side lengths
+
+
+class DifficultyParams(Section):
+    edge_threshold: Annotated[float, Field(gt=0, lt=4)]  # Sobel magnitude (images in [0, 1]) that makes an edge pixel
+    seed: Seed
+
+
+class AugmentationParams(Section):
+    per_class: PositiveInt  # N images per class in each training set (generated, real, or both)
+    epochs: PositiveInt  # the judge's recipe otherwise, with these epochs and batch size
+    batch_size: Annotated[int, Field(ge=2)]
+    seeds: Annotated[list[Seed], Field(min_length=1)]  # each set is trained once per seed
+
+
 class StatisticsParams(Section):
     bootstrap_resamples: Annotated[int, Field(ge=100, le=100_000)]  # for every 95% interval in the report
 
@@ -314,6 +365,11 @@ class Params(Section):
     judge: JudgeParams
     select: SelectParams
     evaluate: EvaluateParams
+    ablations: AblationParams
+    guidance: GuidanceParams
+    probes: ProbeParams
+    difficulty: DifficultyParams
+    augmentation: AugmentationParams
 
     @model_validator(mode="after")
     def _cross_section_rules(self) -> "Params":
@@ -342,6 +398,27 @@ class Params(Section):
                            ("evaluate.samplers", max(run.steps for run in self.evaluate.samplers))):
             _at_most(key, steps, "diffusion.timesteps", timesteps)
         _check_style_requests(self.sample.styles, self.style)
+        return self
+
+
+    @model_validator(mode="after")
+    def _measurement_rules(self) -> "Params":
+        a, archs = self.ablations, self.model.archs
+        for key, arch in [*((f"ablations.variants.{n}", v) for n, v in a.variants.items()),
+                          ("ablations.clip_alignment.arch", a.clip_alignment.arch)]:
+            if arch not in archs:
+                raise ValueError(f"{key} is {arch!r}; valid: {', '.join(archs)}")
+        if a.reference not in a.variants:
+            raise ValueError(f"ablations.reference is {a.reference!r}; valid: {', '.join(a.variants)}")
+        if "clip_alignment" in a.variants:
+            raise ValueError("ablations.variants: the name clip_alignment belongs to ablations.clip_alignment")
+        _at_most("probes.wrong_timestep_images", self.probes.wrong_timestep_images, "the test images",
+                 self.data.size("test"))
+        _at_most("probes.timestep_shifts", max(abs(s) for s in self.probes.timestep_shifts), "diffusion.timesteps - 1",
+                 self.diffusion.timesteps - 1)
+        _at_most("augmentation.per_class", self.augmentation.per_class, "sample.per_class", self.sample.per_class)
+        _at_most("augmentation.batch_size", self.augmentation.batch_size,
+                 "the smallest training set (10 x augmentation.per_class)", 10 * self.augmentation.per_class)
         return self
 
 

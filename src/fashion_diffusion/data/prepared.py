@@ -68,6 +68,12 @@ def load_prepared(path: str | Path = PREPARED) -> Dataset:
                    [str(c) for c in f["class_names"]], f.get("train_styles"))
 
 
+def balanced_draw(labels: np.ndarray, per_class: int, seed: int) -> np.ndarray:
+    """Indices of `per_class` items of every class in labels (N,), drawn without replacement, class-major."""
+    rng = np.random.default_rng(seed)
+    return np.concatenate([rng.choice(np.flatnonzero(labels == c), per_class, replace=False) for c in np.unique(labels)])
+
+
 def to_model_range(images: np.ndarray | torch.Tensor) -> torch.Tensor:
     """uint8 (N, H, W) -> float32 (N, 1, H, W) in [-1, 1]."""
     x = torch.from_numpy(np.array(images, dtype=np.float32, copy=True))

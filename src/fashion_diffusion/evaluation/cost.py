@@ -1,5 +1,5 @@
-"""What an architecture costs: parameters, forward FLOPs, training-step time and peak memory,
-the last two measured in a fresh process so that its peak resident memory is its own."""
+"""What an architecture costs: parameters, forward FLOPs (at any resolution), training-step time and
+peak memory, the last two measured in a fresh process so that its peak resident memory is its own."""
 from __future__ import annotations
 
 import multiprocessing
@@ -57,12 +57,24 @@ def arch_cost(model_config: DenoiserConfig, image_shape: tuple[int, int, int], b
     """Parameters, FLOPs per image, median training-step time and peak memory of one architecture,
     measured on the CPU in a fresh process (so its peak resident memory is its own)."""
     model = build_denoiser(model_config)
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    child = context.Process(target=_bench_child, args=(model_config.to_dict(), image_shape, batch, steps, bf16, queue))
-    child.start()
-    result = queue.get()
-    child.join()
+    result = in_fresh_process(_bench_child, model_config.to_dict(), image_shape, batch, steps, bf16)
     return {"parameters": count_parameters(model), "gflops_per_image": flops_per_image(model, image_shape) / 1e9,
             "step_seconds": result["step_seconds"], "images_per_second": batch / result["step_seconds"],
             "peak_rss_mib": result["peak_rss_mib"], "rss_above_baseline_mib": result["rss_above_baseline_mib"]}
+
+
+def in_fresh_process(target, *args) -> dict:
+    """Run target(*args, queue) in a spawned process and return what it puts on the queue."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    child = context.Process(target=target, args=(*args, queue))
+    child.start()
+    result = queue.get()
+    child.join()
+    return result
+
+
+def flops_at_sizes(config: DenoiserConfig, channels: int, sizes: list[int]) -> dict[int, float]:
+    """Forward GFLOPs per image of the architecture at square side lengths `sizes` (size -> GFLOPs)."""
+    model = build_denoiser(config)
+    return {size: flops_per_image(model, (channels, size, size)) / 1e9 for size in sizes}

@@ -1,4 +1,5 @@
-"""Held-out noise-prediction error by timestep: where in the diffusion process the model errs."""
+"""Held-out noise-prediction error: per image (with the timestep the model is told, true or not),
+and by timestep bucket (where in the diffusion process the model errs)."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,29 +10,45 @@ from ..model.schedule import NoiseSchedule, q_sample, to_eps
 from ..model.unet import Denoiser
 
 
-def loss_by_timestep(model: Denoiser, schedule: NoiseSchedule, prediction: str, images: torch.Tensor, class_labels: torch.Tensor,
-                     buckets: int, seed: int, batch_size: int = 256) -> pd.DataFrame:
+@torch.no_grad()
+def noise_prediction_errors(model: Denoiser, schedule: NoiseSchedule, prediction: str, images: torch.Tensor,
+                            class_labels: torch.Tensor, t: torch.Tensor, noise: torch.Tensor,
+                            told_t: torch.Tensor | None = None, batch_size: int = 256) -> torch.Tensor:
+    """Per-image MSE between the noise and the model's noise prediction on x_t = q_sample(x_0, t, noise).
+
+    images (N, C, H, W) in [-1, 1], class_labels (N,), t (N,) int64, noise (N, C, H, W). The model is
+    told `told_t` (N,) instead of the true t when given, and its output is read as noise at the
+    timestep it was told. Returns float32 (N,) on the CPU.
+    """
+    device = next(model.parameters()).device
+    schedule = schedule.to(device)
+    told_t = t if told_t is None else told_t
+    model.eval()
+    errors = []
+    for start in range(0, images.shape[0], batch_size):
+        part = slice(start, start + batch_size)
+        x0, true_t, eps = images[part].to(device), t[part].to(device), noise[part].to(device)
+        told = told_t[part].to(device)
+        x_t = q_sample(schedule, x0, true_t, eps)
+        eps_pred = to_eps(schedule, x_t, told, model(x_t, told, class_labels[part].to(device)).float(), prediction)
+        errors.append(((eps_pred - eps) ** 2).mean(dim=(1, 2, 3)).cpu())
+    return torch.cat(errors)
+
+
+def loss_by_timestep(model: Denoiser, schedule: NoiseSchedule, prediction: str, images: torch.Tensor,
+                     class_labels: torch.Tensor, buckets: int, seed: int, batch_size: int = 256) -> pd.DataFrame:
     """MSE of the noise prediction on held-out images, for t bucketed into `buckets` equal ranges.
 
     Each image is evaluated at one t per bucket (drawn uniformly within it). Returns a table with
     t_low, t_high, mse (mean over images).
     """
-    device = next(model.parameters()).device
-    schedule = schedule.to(device)
     generator = torch.Generator().manual_seed(seed)
     edges = np.linspace(0, schedule.timesteps, buckets + 1).astype(int)
     rows = []
-    model.eval()
-    with torch.no_grad():
-        for low, high in zip(edges[:-1], edges[1:]):
-            errors = []
-            for start in range(0, images.shape[0], batch_size):
-                x0 = images[start:start + batch_size].to(device)
-                y = class_labels[start:start + batch_size].to(device)
-                t = torch.randint(int(low), int(high), (x0.shape[0],), generator=generator).to(device)
-                noise = torch.randn(x0.shape, generator=generator).to(device)
-                x_t = q_sample(schedule, x0, t, noise)
-                eps = to_eps(schedule, x_t, t, model(x_t, t, y), prediction)
-                errors.append(((eps - noise) ** 2).mean(dim=(1, 2, 3)).cpu())
-            rows.append({"t_low": int(low), "t_high": int(high), "mse": torch.cat(errors).mean().item()})
+    for low, high in zip(edges[:-1], edges[1:]):
+        t = torch.randint(int(low), int(high), (images.shape[0],), generator=generator)
+        noise = torch.randn(images.shape, generator=generator)
+        errors = noise_prediction_errors(model, schedule, prediction, images, class_labels, t, noise,
+                                         batch_size=batch_size)
+        rows.append({"t_low": int(low), "t_high": int(high), "mse": errors.mean().item()})
     return pd.DataFrame(rows)

@@ -7,6 +7,8 @@ comparable with published Inception FIDs, only with each other at equal sample s
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 
@@ -30,13 +32,14 @@ def _sqrt_psd(matrix: np.ndarray) -> np.ndarray:
     return (eigenvectors * np.sqrt(np.clip(eigenvalues, 0.0, None))) @ eigenvectors.T
 
 
-def _trace_sqrt_product(sigma1: np.ndarray, sigma2: np.ndarray) -> float:
+def _trace_sqrt_product(sigma1: np.ndarray, sigma2: np.ndarray, root1: np.ndarray | None = None) -> float:
     """Tr (sigma1 sigma2)^(1/2) = sum sqrt(eig(sigma1^(1/2) sigma2 sigma1^(1/2))).
 
     The middle product is symmetric PSD, so `eigvalsh` is stable and real, unlike sqrtm of the
     non-symmetric sigma1 sigma2 (pytorch-fid needs an eps retry and drops imaginary parts).
+    `root1`, sigma1^(1/2) when already known, saves the eigendecomposition of sigma1.
     """
-    root1 = _sqrt_psd(sigma1)
+    root1 = _sqrt_psd(sigma1) if root1 is None else root1
     middle = root1 @ sigma2 @ root1
     eigenvalues = np.linalg.eigvalsh((middle + middle.T) / 2)
     return float(np.sqrt(np.clip(eigenvalues, 0.0, None)).sum())
@@ -54,6 +57,26 @@ def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
     mean_term = float(np.sum((mu1 - mu2) ** 2))
     covariance_term = np.trace(sigma1) + np.trace(sigma2) - 2.0 * _trace_sqrt_product(sigma1, sigma2)
     return mean_term + float(covariance_term)
+
+
+@dataclass(frozen=True)
+class GaussianReference:
+    """The Gaussian statistics of a fixed reference feature set, with the square root of its
+    covariance computed once: FID against it then costs one `eigvalsh` (bootstraps call it often)."""
+    mean: np.ndarray  # (D,)
+    cov: np.ndarray  # (D, D)
+    cov_root: np.ndarray  # (D, D) symmetric square root of cov
+
+    @classmethod
+    def of(cls, features) -> "GaussianReference":
+        mean, cov = gaussian_stats(features)
+        return cls(mean, cov, _sqrt_psd(cov))
+
+    def fid(self, features) -> float:
+        """FID of features (N, D) against this reference; equal to `fid(features, reference features)`."""
+        mean, cov = gaussian_stats(features)
+        covariance_term = np.trace(cov) + np.trace(self.cov) - 2.0 * _trace_sqrt_product(self.cov, cov, self.cov_root)
+        return float(np.sum((mean - self.mean) ** 2)) + float(covariance_term)
 
 
 def fid(features_a, features_b) -> float:

@@ -7,6 +7,7 @@ next to its floor: the FID of the same number of real training images, so a numb
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import torch
@@ -62,11 +63,15 @@ class Reference:
         return {"fid": metrics.fid(scores.features, self.test_features), "accuracy": accuracy,
                 "per_class_accuracy": per_class, "confidence": float(scores.confidence.mean())}
 
+    @cached_property
+    def gaussian(self) -> metrics.GaussianReference:
+        """The test features' Gaussian statistics, for repeated FIDs against them."""
+        return metrics.GaussianReference.of(self.test_features)
+
     def headline(self, scores: Scores, resamples: int, seed: int) -> dict[str, Estimate]:
         """FID, KID, accuracy and confidence, each with a bootstrap interval over the samples
         (resampled within each requested class, so every resample keeps the class balance)."""
-        mu, sigma = metrics.gaussian_stats(self.test_features)
-        fid = bootstrap(lambda idx: metrics.frechet_distance(*metrics.gaussian_stats(scores.features[idx]), mu, sigma),
+        fid = bootstrap(lambda idx: self.gaussian.fid(scores.features[idx]),
                         len(scores.labels), resamples, seed, strata=scores.labels, method="basic")
         kid_value = metrics.kid(scores.features, self.test_features, seed=seed)
         kid = bootstrap(lambda idx: metrics.kid(scores.features[idx], self.test_features, subsets=5, seed=seed),

@@ -10,18 +10,23 @@ import numpy as np
 import pandas as pd
 
 from ..model.schedule import cosine_schedule
-from . import verdicts
+from . import measured, verdicts
 from .format import interval, pct, table
 from .outputs import RunOutputs
 
 
 def build(outputs: RunOutputs, params: dict, run_name: str | None) -> dict:
     """The template's values; run_name None when the execution was not logged to MLflow."""
-    return {"run_name": run_name, "params": params, "setup": setup(outputs, params),
+    return {"run_name": run_name, "params": params, "not_resolved": verdicts.NOT_RESOLVED,
+            "setup": setup(outputs, params),
             "forward": forward(params), "recognition": recognition(outputs, params),
             "architecture": architecture(outputs, params), "training": training(outputs, params),
             "clip": clip(outputs, params), "selection": selection(outputs), "judge": judge(outputs),
-            "samplers": samplers(outputs, params), "style": style(outputs, params)}
+            "samplers": samplers(outputs, params), "style": style(outputs, params),
+            "ablations": measured.ablations(outputs, params), "one_step": measured.one_step(outputs),
+            "wrong_timestep": measured.wrong_timestep(outputs), "guidance": measured.guidance(outputs, params),
+            "difficulty": measured.difficulty(outputs), "augmentation": measured.augmentation(outputs),
+            "limitations": measured.limitations(outputs), "improvements": measured.ranked_improvements(outputs)}
 
 
 def setup(outputs: RunOutputs, params: dict) -> dict:
@@ -70,6 +75,21 @@ def training(outputs: RunOutputs, params: dict) -> dict:
             "quality_table": table(shown, percent=("judge accuracy",)), "evaluate": params["evaluate"]}
 
 
+def clip_seeds(outputs: RunOutputs, params: dict) -> dict:
+    """The in-domain scorer's validation for its training seed and every seed of clip.spread_seeds:
+    a table, and each verdict agreed across seeds (or marked unresolved across them)."""
+    runs = {params["clip"]["train"]["seed"]: outputs.json("models/clip_scorer_metrics.json")}
+    runs |= {seed: outputs.json(f"models/clip_seeds/seed_{seed}.json") for seed in params["clip"]["spread_seeds"]}
+    shown = pd.DataFrame([{"training seed": seed, "zero-shot accuracy": m["zero_shot_accuracy"],
+                           "AUC clear vs blurred": interval(m, "auc_clear_vs_blurred"),
+                           "AUC clear vs noised": interval(m, "auc_clear_vs_noised")} for seed, m in runs.items()])
+    verdict = lambda key: verdicts.agreed([verdicts.detects(m[f"{key}_low"], m[f"{key}_high"])  # noqa: E731
+                                           for m in runs.values()])
+    accuracy = [m["zero_shot_accuracy"] for m in runs.values()]
+    return {"table": table(shown, percent=("zero-shot accuracy",)), "seeds": list(runs), "blur": verdict("auc_clear_vs_blurred"),
+            "noise": verdict("auc_clear_vs_noised"), "accuracy_min": min(accuracy), "accuracy_max": max(accuracy)}
+
+
 def clip(outputs: RunOutputs, params: dict) -> dict:
     metrics = outputs.json("reports/metrics/clip.json")
     rows = pd.DataFrame([{"class": name, **values} for name, values in metrics["per_class"].items()])
@@ -77,7 +97,7 @@ def clip(outputs: RunOutputs, params: dict) -> dict:
     return {"m": metrics, "table": table(rows), "hardest": ranked.head(3).to_dict("records"),
             "easiest": ranked.iloc[-1].to_dict(), "prompts": ", ".join(f'"{p}"' for p in params["clip"]["prompts"].values()),
             "blurred": interval(metrics, "scorer_auc_clear_vs_blurred"),
-            "noised": interval(metrics, "scorer_auc_clear_vs_noised"),
+            "noised": interval(metrics, "scorer_auc_clear_vs_noised"), "seeds": clip_seeds(outputs, params),
             "detects_blur": verdicts.detects(metrics["scorer_auc_clear_vs_blurred_low"],
                                              metrics["scorer_auc_clear_vs_blurred_high"]),
             "detects_noise": verdicts.detects(metrics["scorer_auc_clear_vs_noised_low"],

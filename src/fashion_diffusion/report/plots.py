@@ -121,4 +121,83 @@ def class_by_style(path: Path, images: np.ndarray, labels: np.ndarray, styles: n
               for c in range(len(class_names))]
     figures.image_grid(images[np.array(firsts)], path, row_labels=class_names,
                        col_labels=[f"{attributes[a]}=\n{level_names[attributes[a]][level]}" for a, level in columns],
-                       title="Each class at each requested style level")
+                       title="Each class at each requested style level (same starting noise along a row)")
+
+
+def _firsts(labels: np.ndarray, classes: int, per_class: int = 1) -> np.ndarray:
+    """Indices of the first `per_class` images of each class, class-major."""
+    return np.concatenate([np.flatnonzero(labels == c)[:per_class] for c in range(classes)])
+
+
+def ablations(folder: Path, rows: pd.DataFrame, samples: dict[str, tuple[np.ndarray, np.ndarray]],
+              class_names: list[str]) -> None:
+    """The first sample of each class for every variant (the same starting noise down a column), and
+    judge accuracy and FID per variant with their intervals."""
+    grid = np.stack([images[_firsts(labels, len(class_names))] for images, labels in samples.values()])
+    figures.image_grid(grid, folder / "samples.png", row_labels=list(samples), col_labels=class_names,
+                       title="Ablation variants at the equal training budget (same noise down a column)")
+    names = list(rows["variant"])
+    for metric, label in (("accuracy", "judge accuracy"), ("fid", "FID (judge features)")):
+        figures.bar_plot(folder / f"{metric}.png", names, {label: rows[metric]}, label,
+                         f"Ablations: {label} (95% intervals)",
+                         intervals={label: (rows[f"{metric}_low"], rows[f"{metric}_high"])})
+
+
+def guidance_sweep(folder: Path, table: pd.DataFrame, distribution: pd.DataFrame, images: np.ndarray,
+                   labels: np.ndarray, null_images: np.ndarray, null_judged: np.ndarray, class_names: list[str]) -> None:
+    """Quality against the guidance scale, the judge's class distribution per requested class at each
+    scale (and for the null class), the same noise at every scale, and unconditional samples."""
+    def draw(i: int, ax) -> None:
+        metric, label = [("fid", "FID (judge features)"), ("accuracy", "judge accuracy")][i]
+        figures.line_plot(None, {label: (table["scale"], table[metric])}, "guidance scale", label,
+                          intervals={label: (table[f"{metric}_low"], table[f"{metric}_high"])}, ax=ax)
+
+    figures.figure_of_panels(folder / "quality_vs_scale.png", 2, draw, "Classifier-free guidance sweep (95% intervals)")
+    scales = sorted(distribution["scale"].dropna().unique())
+    matrices = [distribution[distribution["scale"] == s].pivot(index="requested", columns="judged", values="fraction")
+                .reindex(index=class_names, columns=class_names).to_numpy() for s in scales]
+    null = distribution[distribution["scale"].isna()].set_index("judged")["fraction"].reindex(class_names).to_numpy()
+    figures.heatmaps(folder / "class_distribution.png", [np.vstack([m, null]) for m in matrices],
+                     [f"guidance {s:g}" for s in scales], [*class_names, "(null class)"], class_names, "judged class",
+                     "requested class", "Judge's class distribution (% of each requested class; last row: null class)")
+    firsts = _firsts(labels, len(class_names))
+    figures.image_grid(images[:, firsts], folder / "samples_by_scale.png", row_labels=[f"scale {s:g}" for s in scales],
+                       col_labels=class_names, title="The same noise at every guidance scale")
+    shown = min(len(null_images), 20)
+    figures.image_grid(null_images[None, :shown], folder / "unconditional.png",
+                       col_labels=[class_names[c] for c in null_judged[:shown]],
+                       title="Unconditional samples (null class), titled with the judge's class")
+
+
+def one_step(path: Path, one_step_images: np.ndarray, gradual_images: np.ndarray, labels: np.ndarray,
+             class_names: list[str], per_class: int = 3) -> None:
+    """For each class: images denoised in one step next to the gradual ones from the same noise."""
+    firsts = _firsts(labels, len(class_names), per_class).reshape(len(class_names), per_class)
+    grid = np.concatenate([one_step_images[firsts], gradual_images[firsts]], axis=1)
+    figures.image_grid(grid, path, row_labels=class_names,
+                       col_labels=[f"one step {i + 1}" for i in range(per_class)]
+                       + [f"gradual {i + 1}" for i in range(per_class)],
+                       title="Denoised in one step from pure noise vs gradually (same noise per column pair)")
+
+
+def wrong_timestep(path: Path, by_t: pd.DataFrame) -> None:
+    centre = (by_t["t_low"] + by_t["t_high"]) / 2
+    figures.line_plot(path, {c: (centre, by_t[c]) for c in by_t.columns if c not in ("t_low", "t_high")},
+                      "true timestep t (bucket centre)", "noise-prediction MSE", "Held-out error by the timestep told",
+                      logy=True, markers=True)
+
+
+def class_difficulty(path: Path, table: pd.DataFrame) -> None:
+    """Each difficulty measure against each property of the real class, one point per class."""
+    properties = {"pixel_variance": "pixel variance (real)", "real_accuracy": "judge accuracy (real)",
+                  "edge_density": "edge density (real)"}
+    measures = {"generated_accuracy": "judge accuracy (samples)", "fid": "FID within the class (samples)"}
+    panels = [(table[p], table[m], properties[p], measures[m], f"{measures[m]} vs {properties[p]}")
+              for m in measures for p in properties]
+    figures.scatter_grid(path, panels, list(table["class"]), columns=len(properties))
+
+
+def augmentation(path: Path, table: pd.DataFrame) -> None:
+    figures.bar_plot(path, list(table["set"]), {"test accuracy": table["accuracy"]}, "accuracy on the real test set",
+                     "Classifiers trained on N images per class (95% intervals)",
+                     intervals={"test accuracy": (table["accuracy_low"], table["accuracy_high"])})

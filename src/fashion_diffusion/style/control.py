@@ -1,27 +1,53 @@
-"""How well generation controls style: requests for every class x attribute x level, and the
-hit rates and rank correlations of the attributes recomputed from the generated pixels."""
+"""How well generation controls style: requests for every class x attribute x level (sampled so that
+only the style differs between levels), and the hit rates and rank correlations of the attributes
+recomputed from the generated pixels."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import torch
 
+from ..data.prepared import to_uint8
 from ..evaluation.bootstrap import mean_estimate
 from ..evaluation.metrics import spearman
+from ..model.checkpoint import ModelInfo
+from ..model.samplers import Sampling, sample
+from ..model.unet import Denoiser
 from .bins import StyleBins, assign_levels
 
 
+def control_columns(bins: StyleBins, classes: int, per_level: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """One block of requests per (attribute, level), attributes outermost: class labels (N,), every
+    class `per_level` times in a row, the same in every block, and style labels (N, A) with that
+    attribute at that level and the others null. Sampled with the same seed, image i of every block
+    starts from the same noise, so across blocks only the requested style differs."""
+    labels = np.repeat(np.arange(classes), per_level)
+    columns = []
+    for a in range(len(bins.attributes)):
+        for level in range(bins.levels):
+            styles = np.full((len(labels), len(bins.attributes)), bins.null_level)
+            styles[:, a] = level
+            columns.append((labels, styles))
+    return columns
+
+
+def sample_columns(model: Denoiser, info: ModelInfo, columns: list[tuple[np.ndarray, np.ndarray]],
+                   sampling: Sampling, seed: int) -> np.ndarray:
+    """Every block of `control_columns` sampled from the same seed: uint8 images (N, H, W), blocks in order."""
+    device = next(model.parameters()).device
+    return np.concatenate([to_uint8(sample(model, info.schedule(), torch.as_tensor(labels, device=device),
+                                           generator=torch.Generator().manual_seed(seed),
+                                           style_labels=torch.as_tensor(styles, device=device),
+                                           image_shape=info.image_shape, prediction=info.prediction,
+                                           **sampling.kwargs())[0])
+                           for labels, styles in columns])
+
+
 def control_requests(bins: StyleBins, classes: int, per_level: int) -> tuple[np.ndarray, np.ndarray]:
-    """Class labels (N,) and style labels (N, A): one attribute set to a level, the others null,
-    for every class x attribute x level, `per_level` times in a row."""
-    labels, styles = [], []
-    for c in range(classes):
-        for a in range(len(bins.attributes)):
-            for level in range(bins.levels):
-                row = np.full(len(bins.attributes), bins.null_level)
-                row[a] = level
-                labels += [c] * per_level
-                styles += [row] * per_level
-    return np.array(labels), np.stack(styles)
+    """All blocks of `control_columns` concatenated: class labels (N,) and style labels (N, A), one
+    attribute set to a level, the others null, for every class x attribute x level, `per_level` times."""
+    columns = control_columns(bins, classes, per_level)
+    return np.concatenate([labels for labels, _ in columns]), np.concatenate([styles for _, styles in columns])
 
 
 def within_class_z(values: np.ndarray, class_labels: np.ndarray) -> np.ndarray:

@@ -128,7 +128,7 @@ def open_run(stage: str) -> StageRun:
     if run is None or not _resumed(run, system_metrics):
         run = attempt(stage, _create_run, uri, key, system_metrics)
     tracked = StageRun(stage, run or None)
-    tracked.call(mlflow.set_tag, f"stage.{stage}", "running")
+    tracked.call(mlflow.set_tag, names.stage_tag(stage), "running")
     return tracked
 
 
@@ -162,7 +162,7 @@ def _close(tracked: StageRun, status: str, error: BaseException | None = None) -
     if not tracked.active:
         return
     outcome = status.lower() if error is None else f"{status.lower()}: {type(error).__name__}: {str(error)[:300]}"
-    tracked.call(mlflow.set_tag, f"stage.{tracked.stage}", outcome)
+    tracked.call(mlflow.set_tag, names.stage_tag(tracked.stage), outcome)
     if error is not None:
         tracked.call(mlflow.set_tag, "failed_stage", tracked.stage)
     tracked.call(mlflow.end_run, status)

@@ -45,6 +45,11 @@ def metric_key(stage: str, key: str) -> str:
     return f"{DISALLOWED.sub('_', stage)}/{DISALLOWED.sub('_', key)}"
 
 
+def stage_tag(stage: str) -> str:
+    """The run tag holding a stage's outcome: `stage.<stage>`, a foreach stage's "@" (ablation@large) made "_"."""
+    return f"stage.{DISALLOWED.sub('_', stage)}"
+
+
 def stage_metrics(stage: str, tree: dict) -> dict[str, float]:
     """The numbers of a nested metrics dict as `<stage>/<dotted key>`; strings, bools and nulls are left out."""
     return {metric_key(stage, key): float(value) for key, value in flatten(tree).items()

@@ -1,0 +1,36 @@
+"""Judged sample sets compared with a base set made from the same labels and seed: the difference in
+judge accuracy and in FID (set minus base), each with a 95% bootstrap interval.
+
+Sets generated from the same seed and labels start from the same noise, image for image, so image i
+of every set and of the base form a pair: the pairs are resampled together, within each requested
+class (a paired bootstrap). The base's FID is computed once per resample and shared by all sets.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .bootstrap import Estimate, one_blas_thread, percentile_interval, resample_indices
+from .metrics import GaussianReference
+from .reference import Scores
+
+
+def paired_differences(base: Scores, others: dict[str, Scores], gaussian: GaussianReference, resamples: int,
+                       seed: int) -> dict[str, dict[str, Estimate]]:
+    """name -> {"accuracy_difference", "fid_difference"}: each set of `others` minus `base`; positive
+    accuracy or negative FID favours the set. FID is measured against `gaussian` (the real test set)."""
+    for name, other in others.items():
+        if not np.array_equal(other.labels, base.labels):
+            raise ValueError(f"set {name!r} does not pair with the base: its requested labels differ")
+    index = resample_indices(len(base.labels), resamples, seed, strata=base.labels)
+    with one_blas_thread():
+        base_fid = np.array([gaussian.fid(base.features[i]) for i in index])
+        fids = {name: np.array([gaussian.fid(other.features[i]) for i in index]) for name, other in others.items()}
+    base_correct = base.correct.astype(float)
+    differences = {}
+    for name, other in others.items():
+        correct = other.correct.astype(float) - base_correct
+        differences[name] = {
+            "accuracy_difference": Estimate(float(correct.mean()), *percentile_interval(correct[index].mean(axis=1))),
+            "fid_difference": Estimate(gaussian.fid(other.features) - gaussian.fid(base.features),
+                                       *percentile_interval(fids[name] - base_fid))}
+    return differences

@@ -1,0 +1,62 @@
+"""What the timestep tells the model: held-out noise-prediction error when the model is told the
+true timestep, a shifted one, or a random one, on the same images, noise and true timesteps.
+
+Told t = clip(true t + shift, 0, T - 1) for each shift, and a uniform random t. Every condition
+sees identical inputs x_t, so the differences in error come from the timestep alone; the
+increase over the true timestep is a paired mean over images, with its bootstrap interval.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..model.schedule import NoiseSchedule
+from ..model.unet import Denoiser
+from .bootstrap import mean_estimate
+from .loss_by_timestep import noise_prediction_errors
+
+TRUE = "true t"
+RANDOM = "random t"
+
+
+def told_timesteps(t: torch.Tensor, shifts: list[int], timesteps: int, generator: torch.Generator) -> dict[str, torch.Tensor]:
+    """Condition name -> the timesteps (N,) the model is told: the true t, each shift, a random t."""
+    told = {TRUE: t}
+    told |= {f"t {shift:+d}": (t + shift).clamp(0, timesteps - 1) for shift in shifts}
+    told[RANDOM] = torch.randint(0, timesteps, t.shape, generator=generator)
+    return told
+
+
+def wrong_timestep_errors(model: Denoiser, schedule: NoiseSchedule, prediction: str, images: torch.Tensor,
+                          class_labels: torch.Tensor, shifts: list[int], seed: int) -> pd.DataFrame:
+    """Per image: its true t and one column of squared error per condition (see `told_timesteps`)."""
+    generator = torch.Generator().manual_seed(seed)
+    t = torch.randint(0, schedule.timesteps, (images.shape[0],), generator=generator)
+    noise = torch.randn(images.shape, generator=generator)
+    told = told_timesteps(t, shifts, schedule.timesteps, generator)
+    columns = {"t": t.numpy()}
+    columns |= {name: noise_prediction_errors(model, schedule, prediction, images, class_labels, t, noise, told_t).numpy()
+                for name, told_t in told.items()}
+    return pd.DataFrame(columns)
+
+
+def summarise(errors: pd.DataFrame, resamples: int, seed: int) -> pd.DataFrame:
+    """One row per condition: mean error and its increase over the true timestep, with intervals."""
+    rows = []
+    for name in [c for c in errors.columns if c != "t"]:
+        mse = mean_estimate(errors[name].to_numpy(), resamples, seed)
+        increase = mean_estimate((errors[name] - errors[TRUE]).to_numpy(), resamples, seed)
+        rows.append({"condition": name, **mse.as_dict("mse"), **increase.as_dict("increase"),
+                     "ratio": mse.value / errors[TRUE].mean()})
+    return pd.DataFrame(rows)
+
+
+def by_true_timestep(errors: pd.DataFrame, buckets: int, timesteps: int) -> pd.DataFrame:
+    """Mean error of each condition per bucket of the true t (t_low, t_high, one column per condition)."""
+    edges = np.linspace(0, timesteps, buckets + 1).astype(int)
+    bucket = np.clip(np.searchsorted(edges, errors["t"].to_numpy(), side="right") - 1, 0, buckets - 1)
+    table = errors.drop(columns="t").groupby(bucket).mean().reindex(range(buckets))
+    table.insert(0, "t_high", edges[1:])
+    table.insert(0, "t_low", edges[:-1])
+    return table.reset_index(drop=True)
