@@ -46,7 +46,7 @@ def detects(auc_low: float, auc_high: float) -> str:
     if auc_low > AUC_CHANCE:
         return "detects"
     if auc_high < AUC_CHANCE:
-        return "ranks the wrong way (below chance)"
+        return "ranks below chance on"
     return "is not resolved from chance on"
 
 
