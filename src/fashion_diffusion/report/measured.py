@@ -133,7 +133,7 @@ def limitations(outputs: RunOutputs) -> dict:
     cost = outputs.json("reports/metrics/sampling_cost.json")
     memory = outputs.csv("data/sampling_cost.csv").set_index("sampler")
     study = outputs.csv("data/sampler_study.csv")
-    shown = pd.DataFrame([{"sampler": r.sampler, "steps": r.steps, "seconds per image": r.seconds_per_1000 / 1000,
+    shown = pd.DataFrame([{"sampler": r.sampler, "steps": r.steps, "eta": r.eta, "seconds per image": r.seconds_per_1000 / 1000,
                            "FID (sampler study)": r.fid, "judge accuracy": r.accuracy,
                            f"MiB for {cost['images']} images": memory.loc[r.sampler, "above_warm_up_mib"],
                            "MiB per image": memory.loc[r.sampler, "mib_per_image"]} for r in study.itertuples()])
