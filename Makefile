@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 # torch first, pinned: on this project's machines pip takes these from local copies.
 TORCH  ?= torch==2.14.1 torchvision==0.29.1
 DATASET_DIR := /usr/share/datasets/fashion-mnist
+# Commands that need the project's tools (dvc, pytest, fashion-diffusion) run with the venv first on PATH.
+RUN    := PATH="$(CURDIR)/$(BIN):$$PATH"
 
 # Where `make push` / `make pull` keep DVC's data when the repository names no remote: a local folder.
 # For a team, commit any DVC storage instead: `dvc remote add -d storage s3://bucket/fashion-diffusion`.
@@ -36,18 +38,18 @@ browser:
 	else echo "browser: chromium absent and not installable here; the MLflow UI test will be skipped"; fi
 
 repro: setup dataset
-	PATH="$(CURDIR)/$(BIN):$$PATH" dvc repro
+	$(RUN) dvc repro
 
 # Everything, the slow end-to-end tests included (what CI runs).
 test: setup dataset browser
-	PATH="$(CURDIR)/$(BIN):$$PATH" pytest -q
+	$(RUN) pytest -q
 
 # The quick loop: unit tests only (about a minute).
 test-fast: setup dataset
-	PATH="$(CURDIR)/$(BIN):$$PATH" pytest -q -m "not slow"
+	$(RUN) pytest -q -m "not slow"
 
 smoke: setup dataset
-	PATH="$(CURDIR)/$(BIN):$$PATH" python -m tests.support.tiny_pipeline
+	$(RUN) python -m tests.support.tiny_pipeline
 
 mlflow: setup
 	@echo "open http://127.0.0.1:5000/#/experiments?workflowType=machine_learning"
@@ -55,28 +57,28 @@ mlflow: setup
 
 # A DVC remote only when none is configured: DVC_REMOTE, recorded in .dvc/config.local (this clone only).
 remote: setup
-	@if [ -z "$$(PATH="$(CURDIR)/$(BIN):$$PATH" dvc remote list)" ]; then \
-		mkdir -p "$(DVC_REMOTE)" && PATH="$(CURDIR)/$(BIN):$$PATH" dvc remote add --local -d local "$(DVC_REMOTE)" && \
+	@if [ -z "$$($(RUN) dvc remote list)" ]; then \
+		mkdir -p "$(DVC_REMOTE)" && $(RUN) dvc remote add --local -d local "$(DVC_REMOTE)" && \
 		echo "DVC remote: $(DVC_REMOTE) (change with DVC_REMOTE=... or dvc remote add -d)"; fi
 
 push: remote
-	PATH="$(CURDIR)/$(BIN):$$PATH" dvc push
+	$(RUN) dvc push
 
 pull: remote
-	PATH="$(CURDIR)/$(BIN):$$PATH" dvc pull
+	$(RUN) dvc pull
 
 # reports/experiments.md (+ .png): the DVC experiments of this baseline, differing params and key metrics.
 compare: setup
-	PATH="$(CURDIR)/$(BIN):$$PATH" fashion-diffusion compare
+	$(RUN) fashion-diffusion compare
 
 # Log the finished pipeline execution in this repository to MLflow (when its tracking store was unreachable).
 log-run: setup
-	PATH="$(CURDIR)/$(BIN):$$PATH" fashion-diffusion log-run
+	$(RUN) fashion-diffusion log-run
 
 # 100 images per class (1000 for Fashion-MNIST) with the default sampler, steps and guidance from models/diffusion.pt, timed
 # as a whole process (model load included). Run it alone: other work on the cores slows it.
 bench-sample: setup
-	@out=$$(mktemp -d) && PATH="$(CURDIR)/$(BIN):$$PATH" bash -c 'TIMEFORMAT="100 images per class in %R s (process start and model load included)"; \
+	@out=$$(mktemp -d) && $(RUN) bash -c 'TIMEFORMAT="100 images per class in %R s (process start and model load included)"; \
 	time fashion-diffusion generate --class all --n 100 --no-progress --out '"$$out"'/bench.npz'; rm -rf "$$out"
 
 clean:

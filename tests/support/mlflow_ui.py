@@ -53,8 +53,8 @@ def check_overview(page, base: str, experiment_id: str, run_id: str, run_name: s
     expect(page.get_by_role("row").filter(has_text=metric).first).to_contain_text(shown, timeout=TIMEOUT_MS)
 
 
-def check_loss_chart(page, base: str, experiment_id: str, run_id: str, run_name: str, points: int) -> None:
-    """The model-metrics tab has a `train` section whose `loss` chart draws one marker per logged step."""
+def open_loss_chart(page, base: str, experiment_id: str, run_id: str, run_name: str):
+    """Open the model-metrics tab and return the `train` section's `loss` chart card once its legend shows."""
     from playwright.sync_api import expect
 
     page.goto(run_url(base, experiment_id, run_id, "model-metrics"))
@@ -66,22 +66,30 @@ def check_loss_chart(page, base: str, experiment_id: str, run_id: str, run_name:
             .filter(has=page.locator("h4").get_by_text("loss", exact=True)))
     expect(card).to_be_visible(timeout=TIMEOUT_MS)
     expect(card).to_contain_text(f"{run_name} (train/loss)", timeout=TIMEOUT_MS)  # the legend
+    return card
+
+
+def check_loss_chart(page, base: str, experiment_id: str, run_id: str, run_name: str, points: int) -> None:
+    """The `loss` chart draws one marker per logged step (MLflow draws markers only on short curves)."""
+    from playwright.sync_api import expect
+
+    card = open_loss_chart(page, base, experiment_id, run_id, run_name)
     expect(card.locator(".js-plotly-plot .scatterlayer path.point")).to_have_count(points, timeout=TIMEOUT_MS)
 
 
 def screenshot(store: str, run_id: str, out: Path) -> None:
     """Serve `store`, open the run's metrics tab and save a screenshot to `out`."""
     from mlflow import MlflowClient
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     from .mlflow_server import mlflow_server
 
     run = MlflowClient(tracking_uri=store).get_run(run_id)
-    loss_points = len(MlflowClient(tracking_uri=store).get_metric_history(run_id, "train/loss"))
     with tempfile.TemporaryDirectory() as folder, mlflow_server(Path(folder), store) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = open_page(browser, base)
-        check_loss_chart(page, base, run.info.experiment_id, run_id, run.info.run_name, loss_points)
+        card = open_loss_chart(page, base, run.info.experiment_id, run_id, run.info.run_name)
+        expect(card.locator(".js-plotly-plot .scatterlayer .trace").first).to_be_attached(timeout=TIMEOUT_MS)
         page.get_by_placeholder("Search metric charts").fill("train/")  # the training charts alone
         page.wait_for_timeout(3000)  # let the charts finish their transition
         page.screenshot(path=str(out))

@@ -37,6 +37,11 @@ def _increasing(values: list, key: str) -> None:
         raise ValueError(f"{key} must be strictly increasing, got {values}")
 
 
+def _at_most(key: str, value: int, limit_name: str, limit: int) -> None:
+    if value > limit:
+        raise ValueError(f"{key} must be at most {limit_name} ({limit}), got {value}")
+
+
 def _less_than(key: str, value: int, limit_name: str, limit: int) -> None:
     if value >= limit:
         raise ValueError(f"{key} must be less than {limit_name} ({limit}), got {value}")
@@ -400,7 +405,6 @@ class Params(Section):
         _check_style_requests(self.sample.styles, self.style)
         return self
 
-
     @model_validator(mode="after")
     def _measurement_rules(self) -> "Params":
         a, archs = self.ablations, self.model.archs
@@ -420,11 +424,6 @@ class Params(Section):
         _at_most("augmentation.batch_size", self.augmentation.batch_size,
                  "the smallest training set (10 x augmentation.per_class)", 10 * self.augmentation.per_class)
         return self
-
-
-def _at_most(key: str, value: int, limit_name: str, limit: int) -> None:
-    if value > limit:
-        raise ValueError(f"{key} must be at most {limit_name} ({limit}), got {value}")
 
 
 def _check_style_requests(requests: list[str], style: StyleParams) -> None:
