@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from fashion_diffusion.model.schedule import cosine_schedule
-from fashion_diffusion.runtime import available_cores, set_threads
+from fashion_diffusion.runtime import available_cores, running_experiments, set_threads
 from fashion_diffusion.training import distributed
 from fashion_diffusion.training.batches import Batch
 from fashion_diffusion.training.clip_alignment import clip_alignment_term
@@ -124,6 +124,24 @@ def test_threads_zero_shares_the_cores_among_the_processes_of_a_machine():
         assert set_threads(0, processes_here=4 * available_cores()) == 1
         assert set_threads(3, processes_here=2) == 3  # an explicit count wins
         assert set_threads(0, processes_here=1) == 3  # alone: left as it is (torch's default at start)
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_threads_zero_shares_the_cores_among_the_experiments_of_dvcs_queue(tmp_path, monkeypatch):
+    exps = tmp_path / "repo" / ".dvc" / "tmp" / "exps"
+    for name in ("tmpa1", "tmpb2", "cache", "celery"):  # two running experiments beside DVC's own folders
+        (exps / name).mkdir(parents=True)
+    assert running_experiments(tmp_path / "repo") == 1  # the repository itself is not a queue workspace
+    assert running_experiments(exps / "tmpa1") == 2
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(available_cores())
+        monkeypatch.chdir(exps / "tmpa1")
+        assert set_threads(0) == max(1, available_cores() // 2)
+        (exps / "tmpb2").rmdir()  # the other experiment ended: a later stage takes the cores back
+        torch.set_num_threads(available_cores())
+        assert set_threads(0) == available_cores()
     finally:
         torch.set_num_threads(before)
 

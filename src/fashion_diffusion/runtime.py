@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import torch
 
@@ -23,13 +24,26 @@ def available_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def running_experiments(workspace: Path | None = None) -> int:
+    """How many experiments DVC's queue (`dvc queue start -j N`) runs at once beside this one: each
+    runs in its own workspace `<repo>/.dvc/tmp/exps/tmp*`, removed when it ends. 1 outside the queue."""
+    here = (workspace or Path.cwd()).resolve()
+    exps = here.parent
+    if not (here.name.startswith("tmp") and exps.name == "exps" and exps.parent.name == "tmp"
+            and exps.parent.parent.name == ".dvc"):
+        return 1
+    return max(1, sum(1 for folder in exps.iterdir() if folder.is_dir() and folder.name.startswith("tmp")))
+
+
 def set_threads(threads: int, processes_here: int = 1) -> int:
     """Use `threads` CPU threads for torch's operators and return the number in use. 0 shares the
-    cores among the `processes_here` processes of one run on this machine (torchrun's
-    LOCAL_WORLD_SIZE): cores // processes_here each, at least 1, so they do not oversubscribe the
-    cores; a process alone keeps torch's default (all cores)."""
-    if threads == 0 and processes_here > 1:
-        threads = max(1, available_cores() // processes_here)
+    cores among the processes of this machine's work: the `processes_here` processes of one run
+    (torchrun's LOCAL_WORLD_SIZE) times the experiments DVC's queue runs at once, cores // that
+    each, at least 1, so they do not oversubscribe the cores; a process alone keeps torch's default
+    (all cores)."""
+    sharing = processes_here * running_experiments()
+    if threads == 0 and sharing > 1:
+        threads = max(1, available_cores() // sharing)
     if threads > 0:
         torch.set_num_threads(threads)
     return torch.get_num_threads()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from .errors import InputError
+from .runtime import set_threads
 from .tracking import live
 
 STAGING = Path(".staging")
@@ -22,7 +23,9 @@ STAGING = Path(".staging")
 
 def run(main: Callable[[], None]) -> None:
     """Run a stage (named after its script, stages/<name>.py) inside its pipeline execution's MLflow run;
-    bad input ends it with one line on stderr and exit status 1, Ctrl-C or SIGTERM with one line and 130."""
+    bad input ends it with one line on stderr and exit status 1, Ctrl-C or SIGTERM with one line and 130.
+    Under DVC's queue with several workers, torch's threads are shared among the running experiments."""
+    set_threads(0)
     try:
         with live.stage_run(os.environ.get("DVC_STAGE") or Path(sys.argv[0]).stem):
             main()
