@@ -12,16 +12,35 @@ RUN    := PATH="$(CURDIR)/$(BIN):$$PATH"
 # For a team, commit any DVC storage instead: `dvc remote add -d storage s3://bucket/fashion-diffusion`.
 DVC_REMOTE ?= $(HOME)/fashion-diffusion-dvc-remote
 
-.PHONY: setup dataset browser repro test test-fast smoke mlflow remote push pull compare log-run bench-sample clean
+.PHONY: setup constraints lint dataset browser repro test test-fast smoke mlflow remote push pull compare log-run \
+	bench-sample clean
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# Every distribution at the version pinned in constraints.txt (pyproject.toml holds only the ranges).
+$(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet $(TORCH)
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt $(TORCH)
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
+
+# Refresh constraints.txt (minutes): torch and the project installed unconstrained, the newest pyproject.toml
+# allows, in a throwaway venv; its pip freeze is written back under the file's comment lines. Then run
+# `make clean test` and commit constraints.txt with the code it was tested with.
+constraints:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(PYTHON) -m venv "$$tmp/venv" && \
+	"$$tmp/venv/bin/pip" install --quiet --upgrade pip && \
+	"$$tmp/venv/bin/pip" install --quiet $(TORCH) && \
+	"$$tmp/venv/bin/pip" install --quiet -e '.[dev]' && \
+	{ grep '^#' constraints.txt; "$$tmp/venv/bin/pip" freeze --exclude-editable | \
+		grep -viE '^(pip|setuptools|wheel)=='; } > "$$tmp/constraints.txt" && \
+	mv "$$tmp/constraints.txt" constraints.txt && echo "constraints.txt: $$(grep -c '==' constraints.txt) pins"
+
+# ruff's lint rules and formatting (config in pyproject.toml); `make test-fast` and `make test` run it first.
+lint: setup
+	$(RUN) ruff check . && $(RUN) ruff format --check .
 
 # Debian's dataset-fashion-mnist when we can install it; otherwise `prepare` downloads with torchvision.
 dataset:
@@ -40,12 +59,12 @@ browser:
 repro: setup dataset
 	$(RUN) dvc repro
 
-# Everything, the slow end-to-end tests included (what CI runs).
-test: setup dataset browser
+# Lint, then everything, the slow end-to-end tests included (what CI runs).
+test: setup lint dataset browser
 	$(RUN) pytest -q
 
-# The quick loop: unit tests only (about a minute).
-test-fast: setup dataset
+# The quick loop: lint, then the unit tests only (about a minute).
+test-fast: setup lint dataset
 	$(RUN) pytest -q -m "not slow"
 
 smoke: setup dataset

@@ -1,19 +1,20 @@
 """Stage ablation@<variant>: one variant of ablations.variants (an architecture of model.archs)
 trained at the equal ablation budget, then sampled and judged (usage: stages/ablation.py VARIANT)."""
+
 import sys
 
 import numpy as np
 
 from fashion_diffusion import stage
-from fashion_diffusion.artifacts import write_json
 from fashion_diffusion.config import load_params
-from fashion_diffusion.errors import InputError
-from fashion_diffusion.evaluation.ablation import sample_and_judge, train_variant
+from fashion_diffusion.core.artifacts import write_json
+from fashion_diffusion.core.errors import InputError
+from fashion_diffusion.core.runtime import set_threads
 from fashion_diffusion.evaluation.setup import load_setup
-from fashion_diffusion.runtime import set_threads
+from fashion_diffusion.studies.ablation import sample_and_judge, train_variant
 from fashion_diffusion.style.bins import load_style_bins
 
-OUTPUTS = ["data/ablations/{key}.npz", "reports/metrics/ablation_{key}.json"]
+OUTPUTS = ["data/ablations/{key}.npz", "data/ablations/{key}_metrics.json"]
 
 
 def main() -> None:
@@ -29,8 +30,10 @@ def main() -> None:
     with stage.Outputs(f"ablation@{variant}", paths) as out:
         np.savez_compressed(out(paths[0]), images=generated.images, labels=generated.labels)
         write_json(out(paths[1]), {"variant": variant, "arch": arch, "alignment_weight": 0.0, **metrics})
-    print(f"{variant}: {metrics['steps']} steps in {metrics['train_seconds']:.0f} s, FID {metrics['fid']:.2f}, "
-          f"accuracy {metrics['accuracy']:.3f}")
+    print(
+        f"{variant}: {metrics['steps']} steps in {metrics['train_seconds']:.0f} s, FID {metrics['fid']:.2f}, "
+        f"accuracy {metrics['accuracy']:.3f}"
+    )
 
 
 if __name__ == "__main__":

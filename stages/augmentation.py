@@ -3,12 +3,12 @@ architecture trained on augmentation.per_class generated images per class (the h
 many real ones, and both, each tested on the real test set (classification accuracy score)."""
 
 from fashion_diffusion import stage
-from fashion_diffusion.artifacts import load_arrays, write_json
 from fashion_diffusion.config import load_params
+from fashion_diffusion.core.artifacts import load_arrays, write_json
+from fashion_diffusion.core.runtime import resolve_device, set_threads
 from fashion_diffusion.data.prepared import load_prepared
-from fashion_diffusion.evaluation.augmentation import summarise, test_correctness, training_sets
-from fashion_diffusion.report import plots
-from fashion_diffusion.runtime import resolve_device, set_threads
+from fashion_diffusion.plotting import plots
+from fashion_diffusion.studies.augmentation import summarise, test_correctness, training_sets
 
 OUTPUTS = ["data/augmentation.csv", "reports/metrics/augmentation.json", "reports/figures/augmentation"]
 
@@ -19,17 +19,32 @@ def main() -> None:
     set_threads(p.judge.threads)
     data = load_prepared()
     samples = load_arrays("data/samples/samples.npz", ["images", "labels"], made_by="sample")
-    sets = training_sets(samples["images"], samples["labels"], data.train_images, data.train_labels, a.per_class,
-                         a.seeds[0])
+    sets = training_sets(
+        samples["images"], samples["labels"], data.train_images, data.train_labels, a.per_class, a.seeds[0]
+    )
     recipe = p.judge.model_copy(update={"epochs": a.epochs, "batch_size": a.batch_size})
-    correct = test_correctness(sets, data.test_images, data.test_labels, recipe, a.seeds, len(data.class_names),
-                               resolve_device(p.judge.device, "judge.device"))
+    correct = test_correctness(
+        sets,
+        data.test_images,
+        data.test_labels,
+        recipe,
+        a.seeds,
+        len(data.class_names),
+        resolve_device(p.judge.device, "judge.device"),
+    )
     table = summarise(correct, p.statistics.bootstrap_resamples, a.seeds[0])
     with stage.Outputs("augmentation", OUTPUTS) as out:
         table.to_csv(out("data/augmentation.csv"), index=False)
-        write_json(out("reports/metrics/augmentation.json"), {
-            "per_class": a.per_class, "epochs": a.epochs, "seeds": a.seeds, "test_images": len(data.test_labels),
-            "sets": table.to_dict("records")})
+        write_json(
+            out("reports/metrics/augmentation.json"),
+            {
+                "per_class": a.per_class,
+                "epochs": a.epochs,
+                "seeds": a.seeds,
+                "test_images": len(data.test_labels),
+                "sets": table.to_dict("records"),
+            },
+        )
         plots.augmentation(out("reports/figures/augmentation") / "classification_accuracy_score.png", table)
 
 

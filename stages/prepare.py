@@ -1,4 +1,5 @@
 """Stage prepare: verified Fashion-MNIST arrays and per-class style bins under data/prepared/."""
+
 from fashion_diffusion import stage
 from fashion_diffusion.config import load_params
 from fashion_diffusion.data.fashion_mnist import find_source
@@ -12,8 +13,9 @@ def main() -> None:
     p = load_params()
     folder = find_source(p.data.source, p.data.download_fallback, p.data.download_dir)
     dataset = load_raw(folder, p.data.train_limit, p.data.test_limit)
-    bins = fit_style_bins(dataset.train_images, dataset.train_labels, p.style.attributes, p.style.levels,
-                          p.style.area_threshold)
+    bins = fit_style_bins(
+        dataset.train_images, dataset.train_labels, p.style.attributes, p.style.levels, p.style.area_threshold
+    )
     dataset.train_styles = labels_for(dataset.train_images, dataset.train_labels, bins)
     with stage.Outputs("prepare", OUTPUTS) as out:
         save_prepared(dataset, out("data/prepared") / "fashion_mnist.npz")

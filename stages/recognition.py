@@ -1,11 +1,12 @@
 """Stage recognition: when does a denoising trajectory become recognisable? The judge reads the
 predicted x0 along the recorded trajectories of stage sample."""
+
 import numpy as np
 
 from fashion_diffusion import stage
-from fashion_diffusion.artifacts import load_arrays, write_json
+from fashion_diffusion.core.artifacts import load_arrays, write_json
 from fashion_diffusion.evaluation.recognition import per_class_summary, recognition
-from fashion_diffusion.report import plots
+from fashion_diffusion.plotting import plots
 from fashion_diffusion.scoring.judge.inference import load_judge
 
 OUTPUTS = ["data/recognition", "reports/metrics/recognition.json", "reports/figures/recognition"]
@@ -13,7 +14,9 @@ OUTPUTS = ["data/recognition", "reports/metrics/recognition.json", "reports/figu
 
 def main() -> None:
     trajectory = load_arrays("data/samples/trajectory.npz", ["x0_pred", "labels", "fractions"], made_by="sample")
-    class_names = [str(c) for c in load_arrays("data/samples/samples.npz", ["class_names"], made_by="sample")["class_names"]]
+    class_names = [
+        str(c) for c in load_arrays("data/samples/samples.npz", ["class_names"], made_by="sample")["class_names"]
+    ]
     points, curve = recognition(load_judge(), trajectory["x0_pred"], trajectory["labels"], trajectory["fractions"])
     summary = per_class_summary(points, class_names)
     with stage.Outputs("recognition", OUTPUTS) as out:
@@ -21,9 +24,14 @@ def main() -> None:
         curve.to_csv(out("data/recognition") / "curve.csv", index=False)
         summary.to_csv(out("data/recognition") / "per_class.csv", index=False)
         plots.recognition_curve(out("reports/figures/recognition") / "recognition_curve.png", curve, class_names)
-        write_json(out("reports/metrics/recognition.json"), {
-            "median": float(np.nanmedian(points["recognition_point"])),
-            "unrecognised": int(points["recognition_point"].isna().sum()), "trajectories": len(points)})
+        write_json(
+            out("reports/metrics/recognition.json"),
+            {
+                "median": float(np.nanmedian(points["recognition_point"])),
+                "unrecognised": int(points["recognition_point"].isna().sum()),
+                "trajectories": len(points),
+            },
+        )
 
 
 if __name__ == "__main__":

@@ -2,20 +2,29 @@
 execution's MLflow run (params, every stage's metrics, curves, per-sample tables, the report and its
 figures, the denoiser as a registered model). An unreachable tracking store costs a few seconds and
 one line: the report is written either way, and `make log-run` logs the execution later."""
+
 import sys
 from pathlib import Path
 
 from fashion_diffusion import stage
-from fashion_diffusion.artifacts import write_json
 from fashion_diffusion.config import load_params, to_dict
-from fashion_diffusion.data.prepared import load_prepared
-from fashion_diffusion.report import context, plots
+from fashion_diffusion.core.artifacts import write_json
+from fashion_diffusion.report import context, headline
 from fashion_diffusion.report.outputs import RunOutputs
 from fashion_diffusion.report.render import render
 from fashion_diffusion.tracking import live, pipeline_run, store
 from fashion_diffusion.tracking.generator_model import REGISTERED_MODEL
 
-OUTPUTS = ["reports/assessment.md", "reports/mlflow_run.json", "reports/figures/train"]
+OUTPUTS = [
+    "reports/assessment.md",
+    "reports/mlflow_run.json",
+    "reports/headline/training.json",
+    "reports/headline/samples.json",
+    "reports/headline/instruments.json",
+    "reports/headline/selection.json",
+    "reports/headline/studies.json",
+    "reports/headline/ablations.json",
+]
 
 
 def main() -> None:
@@ -23,24 +32,23 @@ def main() -> None:
     outputs, tracked = RunOutputs(), live.current()
     named = tracked.run  # checked reachable (within seconds) when the stage began
     report = render(context.build(outputs, to_dict(p), named.run_name if named else None))
-    loss = outputs.csv("models/loss.csv")
-    data = load_prepared()
     with stage.Outputs("render_report", OUTPUTS) as out:
-        figures = out("reports/figures/train")
-        plots.loss_curve(figures / "loss_curve.png", loss)
-        plots.forward_diffusion(figures / "forward_diffusion.png", data.train_images, data.train_labels,
-                                data.class_names, p.diffusion.timesteps, p.diffusion.cosine_s)
         out("reports/assessment.md").write_text(report)
-        artifacts = {"": out("reports/assessment.md"), "figures": Path("reports/figures"), "figures/train": figures,
-                     "pipeline": Path("dvc.lock")}
+        for concern, numbers in headline.headline(outputs).items():  # what `dvc metrics show` prints
+            write_json(out(f"reports/headline/{concern}.json"), numbers)
+        artifacts = {"": out("reports/assessment.md"), "figures": Path("reports/figures"), "pipeline": Path("dvc.lock")}
         version = tracked.call(pipeline_run.log_outputs, named.run_id, p, artifacts) if named else None
         write_json(out("reports/mlflow_run.json"), _record(named, version, _why_not(tracked, named)))
     if version is not None:
-        print(f"wrote reports/assessment.md; MLflow run {named.run_name} ({named.run_id}), "
-              f"model models:/{REGISTERED_MODEL}/{version}, in {named.tracking_uri}")
+        print(
+            f"wrote reports/assessment.md; MLflow run {named.run_name} ({named.run_id}), "
+            f"model models:/{REGISTERED_MODEL}/{version}, in {named.tracking_uri}"
+        )
     elif not tracked.unreachable:  # an unreachable store was announced in one line when the stage began
-        print(f"{_why_not(tracked, named)}; report written, run not logged; log it later with `make log-run`",
-              file=sys.stderr)
+        print(
+            f"{_why_not(tracked, named)}; report written, run not logged; log it later with `make log-run`",
+            file=sys.stderr,
+        )
 
 
 def _why_not(tracked: live.StageRun, named) -> str:
@@ -54,9 +62,15 @@ def _why_not(tracked: live.StageRun, named) -> str:
 def _record(run, version: str | None, why_not: str) -> dict:
     if version is None:
         return {"logged": False, "reason": why_not, "tracking_uri": store.tracking_uri(), "log_later": "make log-run"}
-    return {"logged": True, "run_id": run.run_id, "run_name": run.run_name, "tracking_uri": run.tracking_uri,
-            "experiment": store.EXPERIMENT, "experiment_id": run.experiment_id,
-            "model_uri": f"models:/{REGISTERED_MODEL}/{version}"}
+    return {
+        "logged": True,
+        "run_id": run.run_id,
+        "run_name": run.run_name,
+        "tracking_uri": run.tracking_uri,
+        "experiment": store.EXPERIMENT,
+        "experiment_id": run.experiment_id,
+        "model_uri": f"models:/{REGISTERED_MODEL}/{version}",
+    }
 
 
 if __name__ == "__main__":

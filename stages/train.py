@@ -1,9 +1,11 @@
-"""Stage train: the conditional denoiser, its loss table and EMA snapshots.
+"""Stage train: the conditional denoiser, its loss table and curve, EMA snapshots, and the forward process
+on the training images (figure).
 
 Data parallel: `train.processes` > 1 makes the stage start itself again under torchrun with that
 many processes (one per GPU on CUDA); `torchrun --nproc-per-node N stages/train.py` does the same
 by hand, and then torchrun's N wins. Rank 0 alone writes the outputs.
 """
+
 import shutil
 from pathlib import Path
 
@@ -11,20 +13,27 @@ import pandas as pd
 import torch
 
 from fashion_diffusion import stage
-from fashion_diffusion.artifacts import write_json
 from fashion_diffusion.config import Params, load_params
+from fashion_diffusion.core.artifacts import write_json
+from fashion_diffusion.core.runtime import resolve_device, set_threads
 from fashion_diffusion.data.prepared import load_prepared, to_model_range
 from fashion_diffusion.model.checkpoint import ModelInfo, save_denoiser
 from fashion_diffusion.model.schedule import cosine_schedule
 from fashion_diffusion.model.unet import denoiser_config
-from fashion_diffusion.runtime import resolve_device, set_threads
+from fashion_diffusion.plotting import plots
 from fashion_diffusion.style.bins import load_style_bins
 from fashion_diffusion.tracking import live
 from fashion_diffusion.training import distributed
 from fashion_diffusion.training.loop import train, train_data
 
 CHECKPOINT = Path("models/checkpoints/last.pt")  # persist: true in dvc.yaml, so a killed run resumes
-OUTPUTS = ["models/diffusion.pt", "models/snapshots", "models/loss.csv", "models/train_metrics.json"]
+OUTPUTS = [
+    "models/diffusion.pt",
+    "models/snapshots",
+    "models/loss.csv",
+    "models/train_metrics.json",
+    "reports/figures/train",
+]
 
 
 def main() -> None:
@@ -47,21 +56,41 @@ def train_and_write(p: Params, process: distributed.Process, device: torch.devic
     config = denoiser_config(p.model, len(data.class_names), [bins.levels] * len(bins.attributes))
     images = to_model_range(data.train_images)
     if process.is_main:
-        print(f"training the {p.model.arch} denoiser on {device} ({len(images)} images, {process.world} "
-              f"process{'es' * process.distributed}, {threads} CPU thread{'s' * (threads > 1)} each)")
-    result = train(config, cosine_schedule(p.diffusion.timesteps, p.diffusion.cosine_s), p.diffusion.model_dump(),
-                   train_data(images, data.train_labels, data.train_styles, data.identity()), p.train, device,
-                   CHECKPOINT, process=process,
-                   on_log=live.current().log_row)  # the loss curve appears in MLflow as it is trained
+        print(
+            f"training the {p.model.arch} denoiser on {device} ({len(images)} images, {process.world} "
+            f"process{'es' * process.distributed}, {threads} CPU thread{'s' * (threads > 1)} each)"
+        )
+    result = train(
+        config,
+        cosine_schedule(p.diffusion.timesteps, p.diffusion.cosine_s),
+        p.diffusion.model_dump(),
+        train_data(images, data.train_labels, data.train_styles, data.identity()),
+        p.train,
+        device,
+        CHECKPOINT,
+        process=process,
+        on_log=live.current().log_row,
+    )  # the loss curve appears in MLflow as it is trained
     if not process.is_main:
         return
-    info = ModelInfo(config, p.diffusion.model_dump(), tuple(images.shape[1:]), data.class_names, bins.attributes,
-                     result.steps)
+    info = ModelInfo(
+        config, p.diffusion.model_dump(), tuple(images.shape[1:]), data.class_names, bins.attributes, result.steps
+    )
     with stage.Outputs("train", OUTPUTS) as out:
         save_denoiser(out("models/diffusion.pt"), result.model, result.ema_model, info)
         shutil.copytree(result.snapshot_dir, out("models/snapshots"), dirs_exist_ok=True)
         pd.DataFrame(result.losses).to_csv(out("models/loss.csv"), index=False)
         write_json(out("models/train_metrics.json"), result.summary(p.train.batch_size, device, process.world))
+        figures = out("reports/figures/train")
+        plots.loss_curve(figures / "loss_curve.png", pd.read_csv(out("models/loss.csv")))
+        plots.forward_diffusion(
+            figures / "forward_diffusion.png",
+            data.train_images,
+            data.train_labels,
+            data.class_names,
+            p.diffusion.timesteps,
+            p.diffusion.cosine_s,
+        )
 
 
 if __name__ == "__main__":

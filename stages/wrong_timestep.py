@@ -1,15 +1,16 @@
 """Stage wrong_timestep: the held-out noise-prediction error of the trained model when it is told
 the true timestep, shifted ones (probes.timestep_shifts) or a random one, on the same test images."""
+
 import torch
 
 from fashion_diffusion import stage
-from fashion_diffusion.artifacts import write_json
 from fashion_diffusion.config import load_params
+from fashion_diffusion.core.artifacts import write_json
+from fashion_diffusion.core.runtime import resolve_device
 from fashion_diffusion.data.prepared import load_prepared, to_model_range
-from fashion_diffusion.evaluation.wrong_timestep import by_true_timestep, summarise, wrong_timestep_errors
 from fashion_diffusion.model.checkpoint import DIFFUSION_MODEL, load_denoiser
-from fashion_diffusion.report import plots
-from fashion_diffusion.runtime import resolve_device
+from fashion_diffusion.plotting import plots
+from fashion_diffusion.studies.wrong_timestep import by_true_timestep, summarise, wrong_timestep_errors
 
 OUTPUTS = ["data/wrong_timestep", "reports/metrics/wrong_timestep.json", "reports/figures/wrong_timestep"]
 
@@ -17,9 +18,18 @@ OUTPUTS = ["data/wrong_timestep", "reports/metrics/wrong_timestep.json", "report
 def main() -> None:
     p = load_params()
     pr, n, data = p.probes, p.probes.wrong_timestep_images, load_prepared()
-    model, info = load_denoiser(DIFFUSION_MODEL, resolve_device(p.train.device, "train.device"), use_ema=p.sample.use_ema)
-    errors = wrong_timestep_errors(model, info.schedule(), info.prediction, to_model_range(data.test_images[:n]),
-                                   torch.as_tensor(data.test_labels[:n]), pr.timestep_shifts, pr.seed)
+    model, info = load_denoiser(
+        DIFFUSION_MODEL, resolve_device(p.evaluate.device, "evaluate.device"), use_ema=p.sample.use_ema
+    )
+    errors = wrong_timestep_errors(
+        model,
+        info.schedule(),
+        info.prediction,
+        to_model_range(data.test_images[:n]),
+        torch.as_tensor(data.test_labels[:n]),
+        pr.timestep_shifts,
+        pr.seed,
+    )
     summary = summarise(errors, p.statistics.bootstrap_resamples, pr.seed)
     by_t = by_true_timestep(errors, p.evaluate.loss_by_t_buckets, info.schedule().timesteps)
     with stage.Outputs("wrong_timestep", OUTPUTS) as out:

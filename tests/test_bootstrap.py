@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from fashion_diffusion.evaluation.bootstrap import bootstrap, difference_estimate, mean_estimate, resample_indices
+from fashion_diffusion.stats.bootstrap import bootstrap, difference_estimate, mean_estimate, resample_indices
 
 
 def test_resampling_within_strata_keeps_each_stratum_in_place():

@@ -6,8 +6,9 @@ from fashion_diffusion.scoring.clip.in_domain import build_model
 from fashion_diffusion.scoring.clip.scorer import Scorer
 from fashion_diffusion.training.clip_alignment import clip_alignment_loss, clip_alignment_term
 
-ARCH = dict(embed_dim=8, width=32, text_width=32, vision_layers=1, text_layers=1, patch_size=4, context_length=8,
-            image_size=8)
+ARCH = dict(
+    embed_dim=8, width=32, text_width=32, vision_layers=1, text_layers=1, patch_size=4, context_length=8, image_size=8
+)
 
 
 def test_clip_alignment_term_has_a_gradient_that_reaches_the_denoiser_only(tiny_model):
@@ -28,7 +29,10 @@ def test_clip_alignment_term_has_a_gradient_that_reaches_the_denoiser_only(tiny_
 
 def test_null_class_examples_do_not_count(tiny_model):
     calls = []
-    loss = lambda x0, labels: calls.append(labels) or torch.ones(len(labels))  # noqa: E731
+
+    def loss(x0, labels):
+        return calls.append(labels) or torch.ones(len(labels))
+
     x_t, t = torch.randn(2, 1, 8, 8), torch.tensor([3, 4])
     null = torch.full((2,), tiny_model.null_class)
     assert clip_alignment_term(cosine_schedule(50), x_t, t, null, tiny_model.null_class, loss).item() == 0

@@ -1,4 +1,5 @@
 """CLIP scorer: loading (trained and open_clip files), clear errors, AUC, gradients, a tiny trained scorer."""
+
 from pathlib import Path
 
 import numpy as np
@@ -6,8 +7,8 @@ import open_clip
 import pytest
 import torch
 
-from fashion_diffusion.artifacts import ArtifactError
-from fashion_diffusion.data.fashion_mnist import CLASS_NAMES
+from fashion_diffusion.config.constants import CLASS_NAMES
+from fashion_diffusion.core.artifacts import ArtifactError
 from fashion_diffusion.data.prepared import load_raw, to_model_range
 from fashion_diffusion.scoring.clip.in_domain import architecture, build_model, save_scorer, train_scorer
 from fashion_diffusion.scoring.clip.loading import ScorerError, load_scorer
@@ -19,11 +20,21 @@ from tests.support.tiny import tiny_params
 
 DATASET = Path("/usr/share/datasets/fashion-mnist")
 CLEAR, BLURRY = "a clear photo of a {label}", "a blurry photo of a {label}"
-TINY = tiny_params(clip__train__steps=400, clip__train__batch_size=64, clip__train__lr=1e-3,
-                   clip__train__warmup_steps=10, clip__train__embed_dim=32, clip__train__width=32,
-                   clip__train__text_width=32, clip__train__vision_layers=2, clip__train__text_layers=1,
-                   clip__train__patch_size=7, clip__train__context_length=12).clip.train
+TINY = tiny_params(
+    clip__train__steps=400,
+    clip__train__batch_size=64,
+    clip__train__lr=1e-3,
+    clip__train__warmup_steps=10,
+    clip__train__embed_dim=32,
+    clip__train__width=32,
+    clip__train__text_width=32,
+    clip__train__vision_layers=2,
+    clip__train__text_layers=1,
+    clip__train__patch_size=7,
+    clip__train__context_length=12,
+).clip.train
 TINY_28 = architecture(TINY, 28)
+
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
@@ -75,8 +86,11 @@ def test_weights_of_another_architecture_are_a_clear_error(tiny_arch, tmp_path):
 
 
 def test_unknown_tag_and_unknown_arch_are_clear(tiny_arch):
-    with pytest.raises(ScorerError, match=r"clip.pretrained must be a tag for fd-tiny-test \(none\) or an existing "
-                                          r"checkpoint file, got 'no-such-tag'; .*set clip.pretrained"):
+    with pytest.raises(
+        ScorerError,
+        match=r"clip.pretrained must be a tag for fd-tiny-test \(none\) or an existing "
+        r"checkpoint file, got 'no-such-tag'; .*set clip.pretrained",
+    ):
         load_scorer(tiny_arch, "no-such-tag", "cpu")
     with pytest.raises(ScorerError, match=r"clip.model must be 'trained' or an open_clip architecture .*'ViT-Nope'"):
         load_scorer("ViT-Nope", "openai", "cpu")
@@ -136,21 +150,32 @@ def test_score_samples_columns_and_ranges(trained):
 
 def test_trained_scorer_beats_chance_and_separates_blur(trained):
     scorer, dataset = trained
-    metrics = validation_metrics(scorer, dataset.test_images, dataset.test_labels, CLASS_NAMES, "a photo of a {label}",
-                                 {"clear": CLEAR, "blurry": BLURRY}, TINY.blur_sigma, TINY.noise_std, seed=0,
-                                 resamples=200)
-    assert set(metrics) == {"zero_shot_accuracy"} | {f"auc_clear_vs_{c}{end}" for c in ("blurred", "noised")
-                                                     for end in ("", "_low", "_high")}
+    metrics = validation_metrics(
+        scorer,
+        dataset.test_images,
+        dataset.test_labels,
+        CLASS_NAMES,
+        "a photo of a {label}",
+        {"clear": CLEAR, "blurry": BLURRY},
+        TINY.blur_sigma,
+        TINY.noise_std,
+        seed=0,
+        resamples=200,
+    )
+    assert set(metrics) == {"zero_shot_accuracy"} | {
+        f"auc_clear_vs_{c}{end}" for c in ("blurred", "noised") for end in ("", "_low", "_high")
+    }
     assert metrics["zero_shot_accuracy"] > 0.3
     assert metrics["auc_clear_vs_blurred_low"] > 0.9
-    assert metrics["auc_clear_vs_blurred_low"] <= metrics["auc_clear_vs_blurred"] <= metrics["auc_clear_vs_blurred_high"]
+    assert (
+        metrics["auc_clear_vs_blurred_low"] <= metrics["auc_clear_vs_blurred"] <= metrics["auc_clear_vs_blurred_high"]
+    )
 
 
 def test_training_is_deterministic_under_the_seed():
     images = np.random.default_rng(0).integers(0, 256, (64, 28, 28), dtype=np.uint8)
     labels = np.arange(64) % 10
     config = TINY.model_copy(update={"steps": 3, "batch_size": 16})
-    first, second = (train_scorer(images, labels, CLASS_NAMES, config, torch.device("cpu"))
-                     for _ in range(2))
+    first, second = (train_scorer(images, labels, CLASS_NAMES, config, torch.device("cpu")) for _ in range(2))
     for (name, a), b in zip(first.state_dict().items(), second.state_dict().values()):
         torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)

@@ -33,24 +33,42 @@ def _write(tmp_path, dotted: str, value) -> str:
     return str(path)
 
 
-@pytest.mark.parametrize("dotted, value, message", [
-    ("train.lr", "fast", "train.lr: Input should be a valid number"),
-    ("train.epochs", 1.5, "train.epochs: Input should be a valid integer"),
-    ("model.arch", "huge", "model.arch is 'huge'; valid: basic, basic_no_skip, basic_no_time, large, plain_cnn"),
-    ("sample.sampler", "euler", "sample.sampler: Input should be 'ddim', 'ddpm', 'dpmpp_2m' or 'dpmpp_2m_sde'"),
-    ("select.k", 11, "select.k must be at most select.group_size (10), got 11"),
-    ("style.attributes", "ink", "style.attributes: Input should be a valid list"),
-    ("ablations.variants", {"reference": "huge"}, "ablations.variants.reference is 'huge'; valid:"),
-    ("ablations.reference", "other", "ablations.reference is 'other'; valid: large, no_skip_connections"),
-    ("clip.spread_seeds", [0, 1], "clip.spread_seeds must be distinct and differ from clip.train.seed (0)"),
-    ("augmentation.batch_size", 2000, "augmentation.batch_size must be at most the smallest training set"),
-    ("guidance.scales", [2.0, 1.0], "guidance.scales must be strictly increasing"),
-])
+@pytest.mark.parametrize(
+    "dotted, value, message",
+    [
+        ("train.lr", "fast", "train.lr: Input should be a valid number"),
+        ("train.epochs", 1.5, "train.epochs: Input should be a valid integer"),
+        ("model.arch", "huge", "model.arch is 'huge'; valid: basic, basic_no_skip, basic_no_time, large, plain_cnn"),
+        ("sample.sampler", "euler", "sample.sampler: Input should be 'ddim', 'ddpm', 'dpmpp_2m' or 'dpmpp_2m_sde'"),
+        ("select.k", 11, "select.k must be at most select.group_size (10), got 11"),
+        ("style.attributes", "ink", "style.attributes: Input should be a valid list"),
+        ("ablations.variants", {"reference": "huge"}, "ablations.variants.reference is 'huge'; valid:"),
+        ("ablations.reference", "other", "ablations.reference is 'other'; valid: large, no_skip_connections"),
+        ("clip.spread_seeds", [0, 1], "clip.spread_seeds must be distinct and differ from clip.train.seed (0)"),
+        ("augmentation.batch_size", 2000, "augmentation.batch_size must be at most the smallest training set"),
+        ("guidance.scales", [2.0, 1.0], "guidance.scales must be strictly increasing"),
+    ],
+)
 def test_bad_params_name_the_key_in_one_line(tmp_path, dotted, value, message):
     with pytest.raises(ParamsError) as error:
         load_params(_write(tmp_path, dotted, value))
     assert message in str(error.value)
     assert "\n" not in str(error.value)
+
+
+def test_a_clip_patch_size_must_divide_the_image_side(tmp_path):
+    from fashion_diffusion.config.constants import IMAGE_SIDE
+
+    divisors = [d for d in range(1, IMAGE_SIDE + 1) if IMAGE_SIDE % d == 0]
+    for size in divisors:
+        assert load_params(_write(tmp_path, "clip.train.patch_size", size)).clip.train.patch_size == size
+    for size in sorted(set(range(2, IMAGE_SIDE)) - set(divisors)):
+        with pytest.raises(ParamsError) as error:
+            load_params(_write(tmp_path, "clip.train.patch_size", size))
+        assert str(error.value) == (
+            f"params.yaml: clip.train.patch_size ({size}) must divide the image side "
+            f"({IMAGE_SIDE}): one of {', '.join(map(str, divisors))}"
+        )
 
 
 def test_unknown_and_missing_keys(tmp_path):

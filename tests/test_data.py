@@ -7,11 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from fashion_diffusion.data.fashion_mnist import DataError, parse_idx, read_verified
+from fashion_diffusion.data.fashion_mnist import IDX_MD5, DataError, check_source, parse_idx, read_verified
 from fashion_diffusion.data.prepared import load_raw, to_model_range, to_uint8
 from tests.support.tiny import write_tiny_params
-
-
 
 DEBIAN = Path("/usr/share/datasets/fashion-mnist")
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,10 +31,41 @@ def test_wrong_checksum_names_the_file(tmp_path):
         read_verified(tmp_path, "train-labels-idx1-ubyte")
 
 
+def test_check_source_fails_where_prepare_would_and_names_data_source(tmp_path):
+    absent = tmp_path / "absent"
+    check_source(str(absent), download_fallback=True)  # prepare downloads
+    with pytest.raises(DataError) as error:
+        check_source(str(absent), download_fallback=False)
+    assert str(error.value) == (
+        f"params.yaml: data.source: {absent}: folder not found (install Debian's "
+        "dataset-fashion-mnist or set data.download_fallback: true)"
+    )
+
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(DataError, match=r"^params\.yaml: data\.source: .*a-file: not a folder"):
+        check_source(str(tmp_path / "a-file"), download_fallback=False)
+
+    stems = list(IDX_MD5)
+    (tmp_path / f"{stems[0]}.gz").write_bytes(b"")
+    (tmp_path / stems[1]).write_bytes(b"")  # plain idx files are read too
+    for fallback in (True, False):  # a folder that exists is used, download or not
+        with pytest.raises(DataError) as error:
+            check_source(str(tmp_path), download_fallback=fallback)
+        assert str(error.value).startswith(f"params.yaml: data.source: {tmp_path} lacks {stems[2]}.gz, {stems[3]}.gz ")
+        assert "\n" not in str(error.value)
+    for stem in stems[2:]:
+        (tmp_path / f"{stem}.gz").write_bytes(b"")
+    check_source(str(tmp_path), download_fallback=False)
+    if DEBIAN.is_dir():
+        check_source(str(DEBIAN), download_fallback=False)
+
+
 def test_prepare_stage_reports_bad_data_in_one_line(tmp_path):
     write_tiny_params(tmp_path, data__source=str(tmp_path), data__download_fallback=False)
     (tmp_path / "train-images-idx3-ubyte.gz").write_bytes(gzip.compress(_idx(np.zeros((2, 28, 28)))))
-    result = subprocess.run([sys.executable, str(ROOT / "stages/prepare.py")], cwd=tmp_path, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "stages/prepare.py")], cwd=tmp_path, capture_output=True, text=True
+    )
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1

@@ -1,5 +1,6 @@
 """Data-parallel training: two gloo processes under torchrun reach the weights of one process that
 trains on the same global batches, and a killed two-process run resumes exactly."""
+
 import json
 import subprocess
 import sys
@@ -9,8 +10,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from fashion_diffusion.core.runtime import available_cores, running_experiments, set_threads
 from fashion_diffusion.model.schedule import cosine_schedule
-from fashion_diffusion.runtime import available_cores, running_experiments, set_threads
 from fashion_diffusion.training import distributed
 from fashion_diffusion.training.batches import Batch
 from fashion_diffusion.training.clip_alignment import clip_alignment_term
@@ -66,8 +67,13 @@ def test_weighted_shard_terms_add_up_to_the_whole_batch_term():
     generator = torch.Generator().manual_seed(0)
     schedule, null_class = cosine_schedule(50), 3
     labels = torch.tensor([0, 1, 3, 2, 3, 0, 1, 3, 2, 2])  # 3 = dropped to the null class
-    whole = Batch(torch.randn(10, 1, 4, 4, generator=generator), labels, None,
-                  torch.randint(0, 50, (10,), generator=generator), torch.randn(10, 1, 4, 4, generator=generator))
+    whole = Batch(
+        torch.randn(10, 1, 4, 4, generator=generator),
+        labels,
+        None,
+        torch.randint(0, 50, (10,), generator=generator),
+        torch.randn(10, 1, 4, 4, generator=generator),
+    )
     prediction = torch.randn(10, 1, 4, 4, generator=generator)
     distance = lambda x0, y: x0.flatten(1).mean(dim=1) + y.float()  # noqa: E731  any per-example loss
 
@@ -113,8 +119,16 @@ def test_a_global_batch_smaller_than_the_processes_is_a_one_line_error_naming_th
     data = TrainData(torch.zeros(8, 1, 8, 8), torch.zeros(8, dtype=torch.long), None, identity="zeros")
     four_processes = distributed.Process(rank=0, world=4, local_rank=0, local_world=4)
     with pytest.raises(distributed.DistributedError, match="train.batch_size"):
-        train(denoiser_config(), cosine_schedule(50), {"timesteps": 50}, data, tiny_params(train__batch_size=2).train,
-              torch.device("cpu"), tmp_path / "last.pt", process=four_processes)
+        train(
+            denoiser_config(),
+            cosine_schedule(50),
+            {"timesteps": 50},
+            data,
+            tiny_params(train__batch_size=2).train,
+            torch.device("cpu"),
+            tmp_path / "last.pt",
+            process=four_processes,
+        )
 
 
 def test_threads_zero_shares_the_cores_among_the_processes_of_a_machine():
@@ -161,8 +175,12 @@ def test_train_stage_with_two_processes_under_dvc(tmp_path):
 @pytest.mark.slow
 def test_throughput_tool_measures_one_and_two_processes():
     tool = Path(__file__).resolve().parents[1] / "tools/train_throughput.py"
-    done = subprocess.run([sys.executable, str(tool), "--layouts", "1x1", "2x1", "--steps", "20", "--batch-size", "8"],
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, str(tool), "--layouts", "1x1", "2x1", "--steps", "20", "--batch-size", "8"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     results = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     assert [(r["processes"], r["threads"]) for r in results] == [(1, 1), (2, 1)]

@@ -1,13 +1,15 @@
-"""dvc.yaml must match the code: each stage's deps hold exactly its script and the library files it
-runs (or DVC misses a change, or re-runs for nothing), and its outputs are exactly what it writes.
+"""dvc.yaml must match the code: each stage's deps hold exactly its script and the library folders its
+outputs depend on (or DVC misses a change, or re-runs for nothing; tests.support.imports), and its outputs
+are exactly what it writes.
 A `foreach` stage (stages/<name>.py KEY) is checked through its `do` template, `${key}` (over a dict)
 or `${item}` (over a list) standing for the `{key}` slot of the script's OUTPUTS."""
+
 import ast
 from pathlib import Path
 
 import yaml
 
-from tests.support.imports import closure
+from tests.support.imports import code_deps
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGES = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
@@ -23,7 +25,7 @@ def _declared_outputs(stage: dict) -> tuple[set[str], set[str]]:
     removed, persistent = set(), set()
     for kind in ("outs", "metrics", "plots"):
         for entry in _body(stage).get(kind, []):
-            path, options = (next(iter(entry.items())) if isinstance(entry, dict) else (entry, {}))
+            path, options = next(iter(entry.items())) if isinstance(entry, dict) else (entry, {})
             slot = path.replace("${key}", "{key}").replace("${item}", "{key}")
             (persistent if (options or {}).get("persist") else removed).add(slot)
     return removed, persistent
@@ -37,20 +39,42 @@ def _written_outputs(script: Path) -> set[str]:
     return set()
 
 
-def test_every_stage_declares_exactly_its_script_and_library_files():
+def test_every_stage_declares_exactly_its_script_and_library_folders():
     problems = []
     for name, stage in STAGES.items():
-        script = ROOT / "stages" / f"{name}.py"
         body = _body(stage)
         command = f"python stages/{name}.py"
         expected = {f"{command} ${{key}}", f"{command} ${{item}}"} if "foreach" in stage else {command}
         if body["cmd"] not in expected:
             problems.append(f"{name}: cmd")
-        code_deps = {d for d in body["deps"] if d.startswith(("src/", "stages/"))}
-        expected = {f"stages/{name}.py", *closure(script)}
-        problems += [f"{name}: missing {d}" for d in sorted(expected - code_deps)]
-        problems += [f"{name}: needless {d}" for d in sorted(code_deps - expected)]
-    assert not problems, "dvc.yaml deps differ from the imports (python -m tests.support.imports): " + ", ".join(problems)
+        declared = [d for d in body["deps"] if d.startswith(("src/", "stages/"))]
+        expected = code_deps(ROOT / "stages" / f"{name}.py")
+        problems += [f"{name}: missing {d}" for d in expected if d not in declared]
+        problems += [f"{name}: needless {d}" for d in declared if d not in expected]
+    assert not problems, (
+        "dvc.yaml deps differ from the imports (`python -m tests.support.imports --write` "
+        "rewrites them): " + ", ".join(problems)
+    )
+
+
+def test_no_stage_but_the_logging_one_depends_on_the_runner_or_tracking():
+    for name, stage in STAGES.items():
+        recording = {d for d in _body(stage)["deps"] if d.endswith(("/stage.py", "/tracking"))}
+        assert recording == (
+            set() if name != "render_report" else {"src/fashion_diffusion/tracking", "src/fashion_diffusion/stage.py"}
+        ), name
+
+
+def test_the_report_depends_on_its_templates():
+    assert "src/fashion_diffusion/report" in STAGES["render_report"]["deps"]
+    assert (ROOT / "src/fashion_diffusion/report/templates/assessment.md.j2").is_file()
+
+
+def test_dvc_metrics_are_the_short_headline_files():
+    metrics = [
+        next(iter(m)) if isinstance(m, dict) else m for s in STAGES.values() for m in _body(s).get("metrics", [])
+    ]
+    assert metrics and all(path.startswith("reports/headline/") for path in metrics), metrics
 
 
 def test_every_stage_writes_exactly_what_it_declares():
@@ -61,21 +85,54 @@ def test_every_stage_writes_exactly_what_it_declares():
         removed, persistent = _declared_outputs(stage)
         written = _written_outputs(ROOT / "stages" / f"{name}.py")
         if not removed <= written <= removed | persistent:
-            problems.append(f"{name}: dvc.yaml {sorted(removed)} (+ persistent {sorted(persistent)}) vs OUTPUTS "
-                            f"{sorted(written)}")
+            problems.append(
+                f"{name}: dvc.yaml {sorted(removed)} (+ persistent {sorted(persistent)}) vs OUTPUTS {sorted(written)}"
+            )
     assert not problems, "; ".join(problems)
 
 
+def _upstream(name: str) -> set[str]:
+    """The stages whose outputs this stage's deps name (a folder dep covers what lies under it)."""
+    produced = {
+        path: other
+        for other, stage in STAGES.items()
+        for path in _declared_outputs(stage)[0]
+        | _declared_outputs(stage)[1]
+        | {next(iter(p)) if isinstance(p, dict) else p for p in _body(stage).get("plots", [])}
+    }
+    deps = _body(STAGES[name])["deps"]
+    return {
+        other
+        for path, other in produced.items()
+        for dep in deps
+        if other != name and (path.startswith(dep + "/") or dep == path or dep.startswith(path + "/"))
+    }
+
+
 def test_every_stage_runs_after_the_params_check():
-    assert all("data/params_checked.json" in _body(stage)["deps"] for name, stage in STAGES.items()
-               if name != "check_params")
+    """Directly or through an upstream stage, so DVC runs check_params first and a bad value stops `dvc repro`
+    before DVC removes any other stage's outputs."""
+
+    def reaches(name: str, seen: set[str]) -> bool:
+        upstream = _upstream(name) - seen
+        return "check_params" in upstream or any(reaches(other, seen | upstream) for other in upstream)
+
+    assert [name for name in STAGES if name != "check_params" and not reaches(name, {name})] == []
 
 
 def test_the_ablation_summary_reads_every_variant_in_params():
-    names = [*PARAMS["ablations"]["variants"], "clip_alignment"]
-    expected = {f"data/ablations/{n}.npz" for n in names} | {f"reports/metrics/ablation_{n}.json" for n in names}
-    declared = {d for d in STAGES["ablation_summary"]["deps"] if d.startswith(("data/ablations/", "reports/metrics/"))}
-    assert declared == expected
+    """Each variant writes data/ablations/<name>.npz and <name>_metrics.json; the summary depends on the folder."""
+    assert "data/ablations" in STAGES["ablation_summary"]["deps"]
+    written = {
+        next(iter(o)) if isinstance(o, dict) else o
+        for o in [*STAGES["ablation"]["do"]["outs"], *STAGES["ablation_clip"]["outs"]]
+    }
+    assert written == {
+        "data/ablations/${key}.npz",
+        "data/ablations/${key}_metrics.json",
+        "data/ablations/clip_alignment.npz",
+        "data/ablations/clip_alignment_metrics.json",
+    }
     assert STAGES["ablation"]["foreach"] == "${ablations.variants}"
     assert "models/clip_scorer.pt" in STAGES["ablation_clip"]["deps"]
     assert "models/clip_scorer.pt" not in STAGES["ablation"]["do"]["deps"]
@@ -84,5 +141,5 @@ def test_the_ablation_summary_reads_every_variant_in_params():
 def test_the_report_reads_every_clip_seed_in_params():
     seeds = PARAMS["clip"]["spread_seeds"]
     assert STAGES["clip_seed"]["foreach"] == "${clip.spread_seeds}"
-    declared = {d for d in STAGES["render_report"]["deps"] if d.startswith("models/clip_seeds/")}
-    assert declared == {f"models/clip_seeds/seed_{s}.json" for s in seeds}
+    assert next(iter(STAGES["clip_seed"]["do"]["outs"][0])) == "models/clip_seeds/seed_${item}.json" and seeds
+    assert "models" in STAGES["render_report"]["deps"]

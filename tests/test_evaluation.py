@@ -8,8 +8,10 @@ from fashion_diffusion.model.unet import UNet
 
 
 def test_peak_rss_counts_this_program_not_its_parent():
-    code = ("import numpy as np; from fashion_diffusion.evaluation.cost import peak_rss_mib; "
-            "before = peak_rss_mib(); x = np.ones(50_000_000); x += 1; print(peak_rss_mib() - before)")
+    code = (
+        "import numpy as np; from fashion_diffusion.evaluation.cost import peak_rss_mib; "
+        "before = peak_rss_mib(); x = np.ones(50_000_000); x += 1; print(peak_rss_mib() - before)"
+    )
     grown = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
     assert grown == pytest.approx(381, abs=60)  # 50M float64 = 381 MiB
 

@@ -1,4 +1,5 @@
 """`fashion-diffusion generate` on a tiny saved model: outputs, determinism, and one-line errors."""
+
 import subprocess
 import sys
 
@@ -37,8 +38,23 @@ def test_grid_starts_a_row_per_class_and_wraps_long_ones():
 
 
 def test_generate_writes_a_grid_and_an_npz_and_repeats_itself(repo, capsys):
-    argv = ["generate", "--class", "sandal", "trouser", "--n", "3", "--steps", "4", "--style", "ink=bold",
-            "--no-progress", "--out", "grid.png", "--out", "a.npz"]
+    argv = [
+        "generate",
+        "--class",
+        "sandal",
+        "trouser",
+        "--n",
+        "3",
+        "--steps",
+        "4",
+        "--style",
+        "ink=bold",
+        "--no-progress",
+        "--out",
+        "grid.png",
+        "--out",
+        "a.npz",
+    ]
     cli.main(argv)
     cli.main(argv[:-1] + ["b.npz"])
     a, b = np.load(repo / "a.npz"), np.load(repo / "b.npz")
@@ -51,14 +67,20 @@ def test_generate_writes_a_grid_and_an_npz_and_repeats_itself(repo, capsys):
     assert "wrote grid.png (6 images)" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--class", "sandle"], "error: unknown class 'sandle'; valid: t-shirt, trouser, sandal, or all"),
-    (["--n", "0"], "error: count must be between 1 and 10000 images per class, got 0"),
-    (["--style", "ink=huge"], "error: unknown style 'ink=huge'; valid: ink=light|medium|bold, slant=left|upright|right"),
-    (["--sampler", "euler"], "error: sampler must be one of ddim, ddpm, dpmpp_2m, dpmpp_2m_sde, got 'euler'"),
-    (["--steps", "51"], "error: steps must be between 1 and 50 (the model's timesteps), got 51"),
-    (["--out", "grid.jpg"], "error: --out grid.jpg: write a .png grid or an .npz file"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--class", "sandle"], "error: unknown class 'sandle'; valid: t-shirt, trouser, sandal, or all"),
+        (["--n", "0"], "error: count must be between 1 and 10000 images per class, got 0"),
+        (
+            ["--style", "ink=huge"],
+            "error: unknown style 'ink=huge'; valid: ink=light|medium|bold, slant=left|upright|right",
+        ),
+        (["--sampler", "euler"], "error: sampler must be one of ddim, ddpm, dpmpp_2m, dpmpp_2m_sde, got 'euler'"),
+        (["--steps", "51"], "error: steps must be between 1 and 50 (the model's timesteps), got 51"),
+        (["--out", "grid.jpg"], "error: --out grid.jpg: write a .png grid or an .npz file"),
+    ],
+)
 def test_bad_requests_end_in_one_line(repo, capsys, argv, message):
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["generate", "--no-progress", "--out", "ok.png", *argv])
@@ -69,7 +91,11 @@ def test_bad_requests_end_in_one_line(repo, capsys, argv, message):
 
 def test_the_console_command_prints_one_line_for_a_missing_model(tmp_path):
     write_tiny_model(tmp_path)
-    result = subprocess.run([sys.executable, "-m", "fashion_diffusion.cli", "generate", "--model", "nope.pt",
-                             "--out", "x.png"], cwd=tmp_path, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "fashion_diffusion.cli", "generate", "--model", "nope.pt", "--out", "x.png"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == ["error: nope.pt: not found (run `dvc repro train` first)"]

@@ -1,5 +1,6 @@
 """The denoiser as an MLflow model: logged with signature, params and metrics, registered, loaded back
 through models:/<name>/<version>, and generating what `generate` generates for the same request."""
+
 from pathlib import Path
 
 import numpy as np
@@ -18,11 +19,12 @@ def test_the_registered_model_loads_and_generates(mlflow_store, tmp_path):
     import mlflow
 
     write_tiny_model(tmp_path)
-    defaults = Sampling("ddim", 4, 1.0, 1.0)
+    defaults = Sampling("ddim", 4, 1.0, 1.0, bf16=False, batch_size=0)
     mlflow.set_tracking_uri(mlflow_store)
     with mlflow.start_run(experiment_id=store.prepare_experiment(mlflow_store)):
-        info = generator_model.log_generator(DIFFUSION_MODEL, STYLE_BINS, defaults, True, {"model.channels": "[4, 8]"},
-                                             {"evaluate/fid": 12.5})
+        info = generator_model.log_generator(
+            DIFFUSION_MODEL, STYLE_BINS, defaults, True, {"model.channels": "[4, 8]"}, {"evaluate/fid": 12.5}
+        )
     assert info.registered_model_version == 1
     logged = mlflow.get_logged_model(info.model_id)
     assert logged.params == {"model.channels": "[4, 8]"} and [m.key for m in logged.metrics] == ["evaluate/fid"]

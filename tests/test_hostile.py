@@ -7,6 +7,7 @@ range), and that every earlier output is byte for byte what it was. Fast tests c
 in-process; the slow ones run the real stage scripts in a scratch folder that plays the
 repository root (tests/support/stage_process.py, tests/support/hostile.py), and once `dvc repro`.
 """
+
 import ast
 import copy
 import re
@@ -18,20 +19,30 @@ import pytest
 import torch
 import yaml
 
-from fashion_diffusion.artifacts import ArtifactError, load_arrays, load_checkpoint
 from fashion_diffusion.config import DiffusionParams, ParamsError, TrainParams, load_params
 from fashion_diffusion.config.loading import set_dotted
-from fashion_diffusion.evaluation.training_quality import load_snapshot
+from fashion_diffusion.core.artifacts import ArtifactError, load_arrays, load_checkpoint
 from fashion_diffusion.model.checkpoint import load_denoiser
 from fashion_diffusion.model.unet import DenoiserConfig
 from fashion_diffusion.scoring.clip.loading import ScorerError, load_scorer
 from fashion_diffusion.scoring.judge.inference import load_judge
+from fashion_diffusion.studies.training_quality import load_snapshot
 from fashion_diffusion.training import resume
 from tests.conftest import denoiser_config
 from tests.support import tiny_pipeline
-from tests.support.hostile import (build_tiny_artifacts, copy_folder, file_hashes, flip_byte, regzip_other_content,
-                                   truncate, write_garbage, write_malicious_checkpoint, write_malicious_npz,
-                                   write_params, write_placeholder_outputs)
+from tests.support.hostile import (
+    build_tiny_artifacts,
+    copy_folder,
+    file_hashes,
+    flip_byte,
+    regzip_other_content,
+    truncate,
+    write_garbage,
+    write_malicious_checkpoint,
+    write_malicious_npz,
+    write_params,
+    write_placeholder_outputs,
+)
 from tests.support.stage_process import PAUSED, ROOT, run_stage, start_paused, wait_until_paused
 from tests.support.tiny import tiny_params
 
@@ -77,6 +88,7 @@ BAD_VALUES = [
     ("clip.prompts.good", "a photo", "clip_eval", "must contain {label}"),
     ("clip.train.batch_size", 1, "train_clip", "Input should be greater than or equal to 2"),
     ("clip.train.patch_size", 29, "train_clip", "Input should be less than or equal to 28"),
+    ("clip.train.patch_size", 5, "train_clip", "clip.train.patch_size (5) must divide the image side"),
     ("clip.train.blur_sigma", [2.0, 1.0], "train_clip", "must be [low, high] with 0 < low <= high"),
     ("clip.train.warmup_steps", 500, "train_clip", "must be less than clip.train.steps (10)"),
     ("judge.batch_size", 5000, "train_judge", "must be at most the training images (800)"),
@@ -87,9 +99,18 @@ BAD_VALUES = [
     ("select.k", 5, "select_topk", "select.k must be at most select.group_size (2)"),
     ("select.group_size", 3, "select_topk", "select.group_size (3) must divide sample.per_class (4)"),
     ("select.weights", {"good": 0.0}, "select_topk", "must give at least one score a non-zero weight"),
-    ("evaluate.samplers", [{"sampler": "ddim", "steps": 2000, "eta": 1.0}], "sampler_study",
-     "must be at most diffusion.timesteps (50)"),
-    ("evaluate.samplers", [{"sampler": "plms", "steps": 5, "eta": 1.0}], "sampler_study", "evaluate.samplers.0.sampler"),
+    (
+        "evaluate.samplers",
+        [{"sampler": "ddim", "steps": 2000, "eta": 1.0}],
+        "sampler_study",
+        "must be at most diffusion.timesteps (50)",
+    ),
+    (
+        "evaluate.samplers",
+        [{"sampler": "plms", "steps": 5, "eta": 1.0}],
+        "sampler_study",
+        "evaluate.samplers.0.sampler",
+    ),
     ("evaluate.loss_by_t_buckets", 0, "training_quality", "Input should be greater than or equal to 1"),
     ("evaluate.snapshot_per_class", 300, "training_quality", "must be at most the training images per class (80)"),
     ("clip.spread_seeds", [0], "clip_eval", "must be distinct and differ from clip.train.seed (0)"),
@@ -172,7 +193,31 @@ def test_a_broken_params_file_stops_the_stage_before_it_touches_any_output(tmp_p
     assert file_hashes(tmp_path) == before
 
 
+# --- a data.source that prepare cannot read: a valid string, so check_params checks the folder ---
+BAD_SOURCES = [  # (overrides, what its one line must say)
+    ({"data.source": "."}, "data.source: . lacks train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz"),
+    (
+        {"data.source": "no/such/folder", "data.download_fallback": False},
+        "data.source: no/such/folder: folder not found (install Debian's dataset-fashion-mnist or set "
+        "data.download_fallback: true)",
+    ),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("overrides, message", BAD_SOURCES, ids=["without-idx-files", "absent-without-download"])
+def test_a_bad_data_source_stops_check_params_before_it_touches_any_output(tmp_path, overrides, message):
+    write_params(tmp_path, overrides)
+    write_placeholder_outputs(tmp_path)
+    before = file_hashes(tmp_path)
+    result = run_stage(tmp_path, "check_params")
+    assert result.returncode == 1
+    assert_one_line(result.stderr, f"error: params.yaml: {message}")
+    assert file_hashes(tmp_path) == before
+
+
 # --- the same through `dvc repro`: the check_params stage stops it before DVC removes anything ---
+
 
 @pytest.fixture(scope="module")
 def trained_repo(tmp_path_factory) -> Path:
@@ -188,11 +233,20 @@ def _pipeline_outputs(repo: Path) -> dict[str, str]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("key, value, message", [
-    ("train.epochs", -1, "train.epochs: Input should be greater than 0 (got -1)"),
-    ("diffusion.cosine_s", -1, "diffusion.cosine_s: Input should be greater than 0 (got -1)"),
-    ("clip.pretrained", "laion2b_s34b_b79k", "clip.pretrained must be empty when clip.model is 'trained'"),
-], ids=["train.epochs=-1", "diffusion.cosine_s=-1", "clip.pretrained-with-trained"])
+@pytest.mark.parametrize(
+    "key, value, message",
+    [
+        ("train.epochs", -1, "train.epochs: Input should be greater than 0 (got -1)"),
+        ("diffusion.cosine_s", -1, "diffusion.cosine_s: Input should be greater than 0 (got -1)"),
+        ("clip.pretrained", "laion2b_s34b_b79k", "clip.pretrained must be empty when clip.model is 'trained'"),
+        (
+            "data.source",
+            "data",
+            "data.source: data lacks train-images-idx3-ubyte.gz",
+        ),  # prepare's input, not its output
+    ],
+    ids=["train.epochs=-1", "diffusion.cosine_s=-1", "clip.pretrained-with-trained", "data.source-without-idx-files"],
+)
 def test_dvc_repro_with_a_bad_value_touches_no_output(trained_repo, key, value, message):
     params = trained_repo / "params.yaml"
     good = params.read_text()
@@ -256,8 +310,9 @@ def work(tiny_folder, tmp_path) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name, damage, stage_name, message", CORRUPT_INPUTS,
-                         ids=[f"{name}-{damage}" for name, damage, *_ in CORRUPT_INPUTS])
+@pytest.mark.parametrize(
+    "name, damage, stage_name, message", CORRUPT_INPUTS, ids=[f"{name}-{damage}" for name, damage, *_ in CORRUPT_INPUTS]
+)
 def test_a_corrupt_input_is_one_line_naming_the_file_and_changes_nothing(work, name, damage, stage_name, message):
     if name.startswith("raw/"):  # a private copy of the dataset files to damage
         copy_folder(DATASET, work / "raw")
@@ -332,8 +387,16 @@ def test_an_npz_holding_pickled_objects_is_refused(tmp_path):
     assert not marker.exists()
 
 
-UNPICKLING_CALLS = {"torch.load", "torch.jit.load", "np.load", "numpy.load", "pickle.load", "pickle.loads",
-                    "pd.read_pickle", "joblib.load"}
+UNPICKLING_CALLS = {
+    "torch.load",
+    "torch.jit.load",
+    "np.load",
+    "numpy.load",
+    "pickle.load",
+    "pickle.loads",
+    "pd.read_pickle",
+    "joblib.load",
+}
 
 
 def test_every_load_of_a_file_goes_through_the_safe_loaders():
@@ -343,9 +406,10 @@ def test_every_load_of_a_file_goes_through_the_safe_loaders():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and ast.unparse(node.func) in UNPICKLING_CALLS:
                 calls.add((str(path.relative_to(ROOT)), ast.unparse(node)))
-    assert calls == {("src/fashion_diffusion/artifacts.py",
-                      "torch.load(path, map_location=map_location, weights_only=True)"),
-                     ("src/fashion_diffusion/artifacts.py", "np.load(path, allow_pickle=False)")}
+    assert calls == {
+        ("src/fashion_diffusion/core/artifacts.py", "torch.load(path, map_location=map_location, weights_only=True)"),
+        ("src/fashion_diffusion/core/artifacts.py", "np.load(path, allow_pickle=False)"),
+    }
 
 
 MALICIOUS_FILES = [  # (file, the stage that loads it, params it needs)
@@ -359,7 +423,9 @@ MALICIOUS_FILES = [  # (file, the stage that loads it, params it needs)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name, stage_name, overrides", MALICIOUS_FILES, ids=[f[0].split("/")[-1] for f in MALICIOUS_FILES])
+@pytest.mark.parametrize(
+    "name, stage_name, overrides", MALICIOUS_FILES, ids=[f[0].split("/")[-1] for f in MALICIOUS_FILES]
+)
 def test_a_stage_refuses_a_checkpoint_that_would_run_code(work, name, stage_name, overrides):
     marker = work / "code-ran"
     write_malicious_checkpoint(work / name, marker)
@@ -386,8 +452,12 @@ def test_a_stage_refuses_samples_that_would_run_code(work):
 
 # --- a stage killed part-way leaves the previous outputs; a full run replaces them all ---------
 
-SAMPLE_OUTPUTS = ["data/samples/samples.npz", "data/samples/trajectory.npz", "data/samples/sample_metrics.json",
-                  "reports/figures/sample"]
+SAMPLE_OUTPUTS = [
+    "data/samples/samples.npz",
+    "data/samples/trajectory.npz",
+    "data/samples/sample_metrics.json",
+    "reports/figures/sample",
+]
 
 
 @pytest.mark.slow
@@ -409,23 +479,32 @@ def test_a_stage_killed_part_way_leaves_every_output_as_it_was(work, point):
     result = run_stage(work, "sample")
     assert result.returncode == 0, result.stderr[-3000:]
     assert not (work / ".staging/sample").exists()
-    changed = {path for path, digest in file_hashes(work, within=("data", "reports")).items()
-               if before.get(path) != digest}
+    changed = {
+        path for path, digest in file_hashes(work, within=("data", "reports")).items() if before.get(path) != digest
+    }
     for output in SAMPLE_OUTPUTS:
         assert any(path == output or path.startswith(output + "/") for path in changed), f"{output} not rewritten"
     new_images = load_arrays(work / "data/samples/samples.npz", ["images", "labels", "class_names"])["images"]
     assert new_images.shape == old_images.shape and not np.array_equal(new_images, old_images)
     assert {p.name for p in (work / "reports/figures/sample").iterdir()} == {
-        "samples.png", "denoising_xt.png", "denoising_x0.png"}
+        "samples.png",
+        "denoising_xt.png",
+        "denoising_x0.png",
+    }
 
 
 # --- resume: a checkpoint is resumed only by the run that wrote it ----------------------------
 
+
 def _fingerprint_inputs() -> dict:
     p = tiny_params()
     config = denoiser_config()
-    return {"denoiser": config.to_dict(), "diffusion": p.diffusion.model_dump(),
-            "train": {**p.train.model_dump(), "alignment_weight": 0.0}, "data_identity": "data-a"}
+    return {
+        "denoiser": config.to_dict(),
+        "diffusion": p.diffusion.model_dump(),
+        "train": {**p.train.model_dump(), "alignment_weight": 0.0},
+        "data_identity": "data-a",
+    }
 
 
 def _another_value(value):
@@ -441,10 +520,15 @@ def _another_value(value):
     return f"other-{value}"
 
 
-WEIGHT_KEYS = ([("denoiser", key) for key in DenoiserConfig.__dataclass_fields__]
-               + [("diffusion", key) for key in DiffusionParams.model_fields]
-               + [("train", key) for key in [*TrainParams.model_fields, "alignment_weight"]
-                  if key not in resume.NOT_IN_FINGERPRINT])
+WEIGHT_KEYS = (
+    [("denoiser", key) for key in DenoiserConfig.__dataclass_fields__]
+    + [("diffusion", key) for key in DiffusionParams.model_fields]
+    + [
+        ("train", key)
+        for key in [*TrainParams.model_fields, "alignment_weight"]
+        if key not in resume.NOT_IN_FINGERPRINT
+    ]
+)
 
 
 @pytest.mark.parametrize("part, key", WEIGHT_KEYS, ids=[f"{part}.{key}" for part, key in WEIGHT_KEYS])
@@ -466,8 +550,14 @@ def test_logging_and_machine_keys_keep_the_fingerprint(key):
     changed = copy.deepcopy(base)
     changed["train"][key] = _another_value(changed["train"][key])
     assert resume.fingerprint(**changed) == resume.fingerprint(**base)
-    assert set(resume.NOT_IN_FINGERPRINT) == {"device", "processes", "threads", "log_every", "checkpoint_every",
-                                              "snapshots"}
+    assert set(resume.NOT_IN_FINGERPRINT) == {
+        "device",
+        "processes",
+        "threads",
+        "log_every",
+        "checkpoint_every",
+        "snapshots",
+    }
 
 
 def _weights(path: Path) -> dict:

@@ -7,12 +7,11 @@ import pytest
 import torch
 
 from fashion_diffusion.data.prepared import load_raw, save_prepared, to_model_range
-from fashion_diffusion.evaluation.metrics import fid
 from fashion_diffusion.evaluation.reference import fid_floors
-from fashion_diffusion.scoring.judge.inference import (evaluate_accuracy, features, load_judge, predict_proba,
-                                                       save_judge)
+from fashion_diffusion.scoring.judge.inference import evaluate_accuracy, features, load_judge, predict_proba, save_judge
 from fashion_diffusion.scoring.judge.net import JudgeNet, JudgeNetConfig, augment
 from fashion_diffusion.scoring.judge.training import train_judge
+from fashion_diffusion.stats.metrics import fid
 from tests.support.tiny import ROOT, tiny_params, write_tiny_params
 
 DATASET = Path("/usr/share/datasets/fashion-mnist")
@@ -97,13 +96,27 @@ def test_fid_floor_is_small_for_real_images(small_real):
 
 def test_train_judge_stage_writes_its_outs(tmp_path, monkeypatch, small_real):
     """The real stage script on a tiny prepared set, run in tmp_path."""
-    tiny = dataclasses.replace(small_real, train_images=small_real.train_images[:256],
-                               train_labels=small_real.train_labels[:256],
-                               test_images=small_real.test_images[:100], test_labels=small_real.test_labels[:100])
+    tiny = dataclasses.replace(
+        small_real,
+        train_images=small_real.train_images[:256],
+        train_labels=small_real.train_labels[:256],
+        test_images=small_real.test_images[:100],
+        test_labels=small_real.test_labels[:100],
+    )
     save_prepared(tiny, tmp_path / "data/prepared/fashion_mnist.npz")
-    write_tiny_params(tmp_path, judge__epochs=1, judge__batch_size=64, judge__channels=[4, 8], judge__hidden=16,
-                      judge__fid_floor_sizes=[50, 100], judge__device="cpu", data__train_limit=256,
-                      data__test_limit=100, evaluate__loss_by_t_images=32, clip__validation_images=100)
+    write_tiny_params(
+        tmp_path,
+        judge__epochs=1,
+        judge__batch_size=64,
+        judge__channels=[4, 8],
+        judge__hidden=16,
+        judge__fid_floor_sizes=[50, 100],
+        judge__device="cpu",
+        data__train_limit=256,
+        data__test_limit=100,
+        evaluate__loss_by_t_images=32,
+        clip__validation_images=100,
+    )
     monkeypatch.chdir(tmp_path)
     runpy.run_path(str(STAGES / "train_judge.py"), run_name="__main__")
 

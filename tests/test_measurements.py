@@ -1,24 +1,31 @@
 """The measurements behind the seed's questions: ablation budgets, paired comparisons, one-step
 denoising, the wrong timestep, class difficulty, generated training data, the guidance sweep's
 class distribution and the ranking of improvements (small arrays and the tiny U-Net; no data files)."""
+
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 
-from fashion_diffusion.evaluation import metrics
-from fashion_diffusion.evaluation.ablation import budget_steps, shortened_recipe
-from fashion_diffusion.evaluation.augmentation import BOTH, GENERATED, REAL, summarise, training_sets
+from fashion_diffusion.config.constants import total_steps
 from fashion_diffusion.evaluation.comparison import paired_differences
-from fashion_diffusion.evaluation.reference import Scores
-from fashion_diffusion.evaluation.class_difficulty import edge_density, failing_classes, rank_correlations
-from fashion_diffusion.evaluation.guidance_sweep import class_distribution
 from fashion_diffusion.evaluation.loss_by_timestep import noise_prediction_errors
-from fashion_diffusion.evaluation.wrong_timestep import RANDOM, TRUE, by_true_timestep, told_timesteps, wrong_timestep_errors
+from fashion_diffusion.evaluation.reference import Scores
 from fashion_diffusion.model.samplers import sample
 from fashion_diffusion.model.schedule import cosine_schedule, to_x0
 from fashion_diffusion.report import improvements
-from fashion_diffusion.training.batches import total_steps
+from fashion_diffusion.stats import metrics
+from fashion_diffusion.studies.ablation import budget_steps, shortened_recipe
+from fashion_diffusion.studies.augmentation import BOTH, GENERATED, REAL, summarise, training_sets
+from fashion_diffusion.studies.class_difficulty import edge_density, failing_classes, rank_correlations
+from fashion_diffusion.studies.guidance_sweep import class_distribution
+from fashion_diffusion.studies.wrong_timestep import (
+    RANDOM,
+    TRUE,
+    by_true_timestep,
+    told_timesteps,
+    wrong_timestep_errors,
+)
 from tests.support.tiny import tiny_params
 
 
@@ -39,8 +46,9 @@ def test_the_shortened_recipe_trains_exactly_its_steps_with_a_proportional_warm_
 def test_gaussian_reference_fid_matches_the_two_set_formula():
     rng = np.random.default_rng(0)
     reference, sample_set = rng.normal(size=(400, 6)), rng.normal(0.3, 1.2, size=(200, 6))
-    assert metrics.GaussianReference.of(reference).fid(sample_set) == pytest.approx(metrics.fid(sample_set, reference),
-                                                                                    rel=1e-9)
+    assert metrics.GaussianReference.of(reference).fid(sample_set) == pytest.approx(
+        metrics.fid(sample_set, reference), rel=1e-9
+    )
 
 
 def test_paired_differences_cancel_what_the_pairs_share():
@@ -65,8 +73,19 @@ def test_paired_differences_cancel_what_the_pairs_share():
 
 def test_one_step_ddim_is_the_x0_prediction_from_pure_noise(tiny_model):
     schedule, labels = cosine_schedule(20), torch.tensor([0, 1, 2])
-    out, _ = sample(tiny_model, schedule, labels, steps=1, eta=0.0, guidance_scale=0.0,
-                    generator=torch.Generator().manual_seed(3), image_shape=(1, 8, 8), progress=False)
+    out, _ = sample(
+        tiny_model,
+        schedule,
+        labels,
+        steps=1,
+        eta=0.0,
+        guidance_scale=0.0,
+        generator=torch.Generator().manual_seed(3),
+        image_shape=(1, 8, 8),
+        progress=False,
+        sampler="ddim",
+        prediction="epsilon",
+    )
     noise = torch.randn((3, 1, 8, 8), generator=torch.Generator().manual_seed(3))
     t = torch.full((3,), 19)
     with torch.no_grad():
@@ -105,10 +124,17 @@ def test_edge_density_counts_the_pixels_beside_a_step():
 
 
 def test_rank_correlations_and_failing_classes():
-    table = pd.DataFrame({"class": list("abcdef"), "pixel_variance": [1, 2, 3, 4, 5, 6.0],
-                          "real_accuracy": [0.99, 0.9, 0.95, 0.8, 0.85, 0.7], "edge_density": [0.1, 0.3, 0.2, 0.5, 0.4, 0.6],
-                          "generated_accuracy": [0.9, 0.8, 0.7, 0.6, 0.5, 0.4], "fid": [1, 2, 3, 4, 5, 6.0],
-                          "generated_accuracy_high": [0.95, 0.95, 0.8, 0.7, 0.6, 0.5]})
+    table = pd.DataFrame(
+        {
+            "class": list("abcdef"),
+            "pixel_variance": [1, 2, 3, 4, 5, 6.0],
+            "real_accuracy": [0.99, 0.9, 0.95, 0.8, 0.85, 0.7],
+            "edge_density": [0.1, 0.3, 0.2, 0.5, 0.4, 0.6],
+            "generated_accuracy": [0.9, 0.8, 0.7, 0.6, 0.5, 0.4],
+            "fid": [1, 2, 3, 4, 5, 6.0],
+            "generated_accuracy_high": [0.95, 0.95, 0.8, 0.7, 0.6, 0.5],
+        }
+    )
     rows = rank_correlations(table, resamples=200, seed=0).set_index(["property", "measure"])
     assert rows.loc[("pixel_variance", "generated_accuracy"), "rho"] == pytest.approx(-1.0)
     assert rows.loc[("pixel_variance", "fid"), "rho"] == pytest.approx(1.0)
@@ -127,8 +153,14 @@ def test_class_distribution_rows_are_shares_of_each_request():
 
 def test_augmentation_sets_and_paired_differences():
     generated_labels = np.repeat(np.arange(2), 5)
-    sets = training_sets(np.arange(10)[:, None, None].astype(np.uint8) * np.ones((1, 2, 2), np.uint8), generated_labels,
-                         np.zeros((40, 2, 2), np.uint8), np.repeat(np.arange(2), 20), per_class=3, seed=0)
+    sets = training_sets(
+        np.arange(10)[:, None, None].astype(np.uint8) * np.ones((1, 2, 2), np.uint8),
+        generated_labels,
+        np.zeros((40, 2, 2), np.uint8),
+        np.repeat(np.arange(2), 20),
+        per_class=3,
+        seed=0,
+    )
     assert [len(sets[name][1]) for name in (GENERATED, REAL, BOTH)] == [6, 6, 12]
     assert sets[GENERATED][0][:, 0, 0].tolist() == [0, 1, 2, 5, 6, 7]  # the first 3 of each class
     correct = {REAL: np.array([[1, 1, 1, 0]] * 2, bool), GENERATED: np.array([[1, 0, 1, 0], [1, 0, 0, 0]], bool)}
@@ -139,13 +171,23 @@ def test_augmentation_sets_and_paired_differences():
 
 
 def test_improvements_rank_resolved_gaps_first_then_by_size():
-    gaps = [improvements.Gap("a", 0.9, False, {}), improvements.Gap("b", 0.2, True, {}), None,
-            improvements.Gap("c", 0.5, True, {}), improvements.Gap("d", 0.1, False, {})]
+    gaps = [
+        improvements.Gap("a", 0.9, False, {}),
+        improvements.Gap("b", 0.2, True, {}),
+        None,
+        improvements.Gap("c", 0.5, True, {}),
+        improvements.Gap("d", 0.1, False, {}),
+    ]
     assert [g.key for g in improvements.ranked(gaps)] == ["c", "b", "a"]
-    ablations = {"reference": "r", "train_gflop": 1.0,
-                 "variants": {"r": {"fid": 50.0}, "big": {"fid": 40.0, "fid_difference": -10.0,
-                                                         "fid_difference_low": -15.0, "fid_difference_high": -5.0},
-                              "worse": {"fid": 60.0, "fid_difference": 10.0}}}
+    ablations = {
+        "reference": "r",
+        "train_gflop": 1.0,
+        "variants": {
+            "r": {"fid": 50.0},
+            "big": {"fid": 40.0, "fid_difference": -10.0, "fid_difference_low": -15.0, "fid_difference_high": -5.0},
+            "worse": {"fid": 60.0, "fid_difference": 10.0},
+        },
+    }
     gap = improvements.variant_gap(ablations, "big", "capacity")
     assert gap.size == pytest.approx(0.2) and gap.resolved
     assert improvements.variant_gap(ablations, "worse", "capacity") is None

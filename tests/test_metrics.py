@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from fashion_diffusion.evaluation import metrics
+from fashion_diffusion.stats import metrics
 
 
 def diagonal_fid(mu1, var1, mu2, var2) -> float:
@@ -58,12 +58,14 @@ def test_frechet_distance_non_diagonal_matches_direct_computation():
 
 
 def test_class_accuracy_and_confidence_by_hand():
-    probs = np.array([
-        [0.7, 0.2, 0.1],  # requested 0: right
-        [0.1, 0.3, 0.6],  # requested 0: wrong
-        [0.2, 0.5, 0.3],  # requested 1: right
-        [0.1, 0.1, 0.8],  # requested 1: wrong
-    ])
+    probs = np.array(
+        [
+            [0.7, 0.2, 0.1],  # requested 0: right
+            [0.1, 0.3, 0.6],  # requested 0: wrong
+            [0.2, 0.5, 0.3],  # requested 1: right
+            [0.1, 0.1, 0.8],  # requested 1: wrong
+        ]
+    )
     requested = np.array([0, 0, 1, 1])
     overall, per_class = metrics.class_accuracy(probs, requested, num_classes=3)
     assert overall == pytest.approx(0.5)
@@ -76,12 +78,14 @@ def test_class_accuracy_and_confidence_by_hand():
 def test_recognition_point_on_hand_made_trajectories():
     fractions = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
     # argmax per recorded point for 4 trajectories, all requesting class 1
-    argmax = np.array([
-        [0, 1, 1, 1, 1],  # recognised from 0.25 on
-        [1, 1, 0, 1, 1],  # flips back at 0.5: recognised for good only from 0.75
-        [1, 1, 1, 1, 0],  # lost at the end: never recognised
-        [1, 1, 1, 1, 1],  # recognised from pure noise
-    ]).T  # (S, N)
+    argmax = np.array(
+        [
+            [0, 1, 1, 1, 1],  # recognised from 0.25 on
+            [1, 1, 0, 1, 1],  # flips back at 0.5: recognised for good only from 0.75
+            [1, 1, 1, 1, 0],  # lost at the end: never recognised
+            [1, 1, 1, 1, 1],  # recognised from pure noise
+        ]
+    ).T  # (S, N)
     probs = np.eye(3)[argmax] * 0.8 + 0.2 / 3  # (S, N, C), argmax as above
     result = metrics.recognition_point(probs, np.ones(4, dtype=np.int64), fractions)
     np.testing.assert_array_equal(result[[0, 1, 3]], [0.25, 0.75, 0.0])

@@ -1,6 +1,7 @@
 """The MLflow UI as a person sees it: headless Chromium on the run page of the tiny pipeline's run,
 served by `mlflow server` on 127.0.0.1 from the pipeline's store. Skipped only where Debian's chromium
 is absent, and never in CI (`CI` set), where a missing browser fails."""
+
 import os
 from pathlib import Path
 
@@ -39,14 +40,27 @@ def test_the_run_page_shows_the_run_name_and_a_metric(browser, served_pipeline, 
     record = served_pipeline.record
     fid = served_pipeline.client().get_run(record["run_id"]).data.metrics["evaluate/fid"]
     page = mlflow_ui.open_page(browser, served_pipeline.url)
-    mlflow_ui.check_overview(page, served_pipeline.url, record["experiment_id"], record["run_id"], record["run_name"],
-                             "evaluate/fid", f"{fid:.2f}"[:4])
+    mlflow_ui.check_overview(
+        page,
+        served_pipeline.url,
+        record["experiment_id"],
+        record["run_id"],
+        record["run_name"],
+        "evaluate/fid",
+        f"{fid:.2f}"[:4],
+    )
     page.screenshot(path=str(screenshots / "mlflow_run_overview.png"))
 
 
 def test_the_metrics_tab_draws_the_loss_chart(browser, served_pipeline, screenshots):
     record = served_pipeline.record
     page = mlflow_ui.open_page(browser, served_pipeline.url)
-    mlflow_ui.check_loss_chart(page, served_pipeline.url, record["experiment_id"], record["run_id"],
-                               record["run_name"], TINY["train.max_steps"] // TINY["train.log_every"])
+    mlflow_ui.check_loss_chart(
+        page,
+        served_pipeline.url,
+        record["experiment_id"],
+        record["run_id"],
+        record["run_name"],
+        TINY["train.max_steps"] // TINY["train.log_every"],
+    )
     page.screenshot(path=str(screenshots / "mlflow_run_metrics.png"))

@@ -1,5 +1,6 @@
 """End to end: the real `dvc repro`, `dvc exp run` and `dvc queue` on tiny params in a temporary copy,
 tracked to the default store (SQLite in the repository root) (minutes)."""
+
 import json
 import re
 import subprocess
@@ -54,9 +55,14 @@ def test_report_exists_and_every_figure_it_links_exists(repo):
     assert positions == sorted(positions)
     links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", report)
     assert len(links) >= 27
-    for figure in ("ablations/samples.png", "guidance_sweep/class_distribution.png", "one_step/one_step_vs_gradual.png",
-                   "wrong_timestep/error_by_told_timestep.png", "class_difficulty/difficulty_vs_properties.png",
-                   "augmentation/classification_accuracy_score.png"):
+    for figure in (
+        "ablations/samples.png",
+        "guidance_sweep/class_distribution.png",
+        "one_step/one_step_vs_gradual.png",
+        "wrong_timestep/error_by_told_timestep.png",
+        "class_difficulty/difficulty_vs_properties.png",
+        "augmentation/classification_accuracy_score.png",
+    ):
         assert f"figures/{figure}" in links
     missing = [link for link in links if not (repo / "reports" / link).is_file()]
     assert not missing
@@ -80,7 +86,10 @@ def test_one_mlflow_run_holds_every_stage_curves_tables_and_report(repo):
     assert "train/final_loss" in run.data.metrics and "evaluate/fid" in run.data.metrics
     assert "clip_eval/scorer_zero_shot_accuracy" in run.data.metrics
     assert run.data.params["train.max_steps"] == "24"
-    assert len(client.get_metric_history(run.info.run_id, "train/loss")) == TINY["train.max_steps"] // TINY["train.log_every"]
+    assert (
+        len(client.get_metric_history(run.info.run_id, "train/loss"))
+        == TINY["train.max_steps"] // TINY["train.log_every"]
+    )
     assert any(key.startswith("system/") for key in run.data.metrics)
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
     assert {"assessment.md", "figures", "tables", "pipeline"} <= artifacts
@@ -129,12 +138,15 @@ def test_two_queued_experiments_run_in_parallel_into_one_store(repo, capsys):
         print(f"\ntwo queued experiments with -j 2: {seconds:.0f} s")
     experiments = _experiments(repo)
     for name in names:
-        assert experiments[name]["revs"][0]["data"]["metrics"]["reports/metrics/evaluate.json"]["data"]["fid"] > 0
+        assert experiments[name]["revs"][0]["data"]["metrics"]["reports/headline/samples.json"]["data"]["fid"] > 0
         logs = tiny_pipeline.run(repo, "queue", "logs", name)
         assert "database is locked" not in logs.stdout + logs.stderr
     runs = _runs(repo)
     assert set(names) <= set(runs) and {runs[name].info.status for name in names} == {"FINISHED"}
-    assert runs["queued-seed-1"].data.params["sample.seed"] == "1" and runs["queued-seed-2"].data.params["sample.seed"] == "2"
+    assert (
+        runs["queued-seed-1"].data.params["sample.seed"] == "1"
+        and runs["queued-seed-2"].data.params["sample.seed"] == "2"
+    )
     versions = {str(v.version) for v in _client(repo).search_model_versions(f"name='{REGISTERED_MODEL}'")}
     assert versions == {"1", "2", "3"}  # the workspace execution's and one per queued experiment
 
@@ -151,7 +163,7 @@ def test_experiments_are_listed_by_dvc_and_mlflow(repo):
     experiments = _experiments(repo)
     for name in ("fewer-steps", "large-arch"):
         metrics = experiments[name]["revs"][0]["data"]["metrics"]
-        assert metrics["reports/metrics/evaluate.json"]["data"]["fid"] > 0
+        assert metrics["reports/headline/samples.json"]["data"]["fid"] > 0
         assert metrics["models/train_metrics.json"]["data"]["final_loss"] > 0
     runs = _runs(repo)
     assert {"fewer-steps", "large-arch"} <= set(runs)
@@ -160,8 +172,13 @@ def test_experiments_are_listed_by_dvc_and_mlflow(repo):
 
 
 def test_compare_writes_a_table_and_a_plot_of_the_experiments(repo):
-    result = subprocess.run([sys.executable, "-m", "fashion_diffusion.cli", "compare"], cwd=repo,
-                            env=tiny_pipeline.git_env(), capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "fashion_diffusion.cli", "compare"],
+        cwd=repo,
+        env=tiny_pipeline.git_env(),
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     report = (repo / "reports/experiments.md").read_text()
     for name in ("fewer-steps", "large-arch", "queued-seed-1", "queued-seed-2"):
@@ -175,8 +192,14 @@ def test_compare_writes_a_table_and_a_plot_of_the_experiments(repo):
 def test_every_ablation_variant_trained_at_the_equal_budget(repo):
     summary = json.loads((repo / "reports/metrics/ablations.json").read_text())
     variants = summary["variants"]
-    assert set(variants) == {"reference", "no_skip_connections", "plain_cnn", "no_time_embedding", "large",
-                             "clip_alignment"}
+    assert set(variants) == {
+        "reference",
+        "no_skip_connections",
+        "plain_cnn",
+        "no_time_embedding",
+        "large",
+        "clip_alignment",
+    }
     for name, row in variants.items():
         # steps = round(budget / (FLOPs per image x batch)): the compute spent is the budget, to within one step
         assert abs(row["train_gflop"] - summary["train_gflop"]) <= row["gflops_per_image"] * row["batch_size"]

@@ -1,6 +1,7 @@
 """Sharing artifacts through a DVC remote: the tiny pipeline's outputs pushed to a temporary local
 remote, a fresh clone pulls them, `dvc status` is clean, nothing re-runs, and `sample` runs (and
 `generate` works) without re-training."""
+
 import hashlib
 import json
 import subprocess
@@ -44,8 +45,23 @@ def test_push_clone_pull_then_sample_without_retraining(served_pipeline, tmp_pat
     assert "Running stage 'sample'" in again.stdout and "Running stage 'train'" not in again.stdout
     assert _md5(clone / "data/samples/samples.npz") == _md5(origin / "data/samples/samples.npz")  # deterministic
 
-    generated = subprocess.run([sys.executable, "-m", "fashion_diffusion.cli", "generate", "--class", "sandal",
-                                "--n", "4", "--no-progress", "--out", "sandals.png"], cwd=clone, capture_output=True,
-                               text=True)
+    generated = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "fashion_diffusion.cli",
+            "generate",
+            "--class",
+            "sandal",
+            "--n",
+            "4",
+            "--no-progress",
+            "--out",
+            "sandals.png",
+        ],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+    )
     assert generated.returncode == 0, generated.stderr
     assert (clone / "sandals.png").is_file()

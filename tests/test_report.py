@@ -1,22 +1,26 @@
 """The report follows the data: rendered from two small fixture result sets, one where every measured
 effect is clear and one where every interval includes no effect, its numbers and its comparative
 sentences change accordingly (no pipeline run; the fixtures are JSON and CSV written here)."""
+
 import re
 
+import pandas as pd
 import pytest
+import yaml
 
 from fashion_diffusion.config import load_params, to_dict
-from fashion_diffusion.report import context, verdicts
+from fashion_diffusion.report import context, headline, improvements, verdicts
 from fashion_diffusion.report.outputs import RunOutputs
-from fashion_diffusion.report.render import render
-from tests.support.report_fixtures import SEED_SECTIONS, write_outputs
+from fashion_diffusion.report.render import TEMPLATES, render
+from tests.support.report_fixtures import SEED_SECTIONS, renamed_params, write_outputs
 from tests.support.tiny import ROOT
 
 
-def rendered(tmp_path, resolved: bool) -> str:
+def rendered(tmp_path, resolved: bool, variant_names: dict | None = None, arch_names: dict | None = None) -> str:
     root = tmp_path / ("clear" if resolved else "unclear")
-    write_outputs(root, resolved)
-    return render(context.build(RunOutputs(root), to_dict(load_params(ROOT / "params.yaml")), "fixture-run"))
+    write_outputs(root, resolved, variant_names, arch_names)
+    params = renamed_params(to_dict(load_params(ROOT / "params.yaml")), variant_names or {}, arch_names or {})
+    return render(context.build(RunOutputs(root), params, "fixture-run"))
 
 
 @pytest.fixture(scope="module")
@@ -34,15 +38,24 @@ def test_the_report_answers_every_seed_question_in_order(reports):
 
 def test_comparative_words_appear_only_when_the_interval_excludes_no_effect(reports):
     clear, unclear = reports
-    for sentence in ("`no_skip_connections` is worse than `reference`", "`plain_cnn` is worse than `reference`",
-                     "`clip_alignment` is better than `reference`", "the gradual process is better than one step",
-                     "training on generated images is worse than training on real ones", "scorer detects blur and\ndetects noise",
-                     "| supported |", "verdict\n**helps**"):
+    for sentence in (
+        "`no_skip_connections` is worse than `reference`",
+        "`plain_cnn` is worse than `reference`",
+        "`clip_alignment` is better than `reference`",
+        "the gradual process is better than one step",
+        "training on generated images is worse than training on real ones",
+        "scorer detects blur and\ndetects noise",
+        "| supported |",
+        "verdict\n**helps**",
+    ):
         assert sentence in clear
         assert sentence not in unclear
-    for sentence in ("the difference between `no_skip_connections` and `reference` is not resolved at this n",
-                     "the difference between the gradual process and one step is not resolved at this n",
-                     "is not resolved from chance on noise", "the noise verdict depends on the"):
+    for sentence in (
+        "the difference between `no_skip_connections` and `reference` is not resolved at this n",
+        "the difference between the gradual process and one step is not resolved at this n",
+        "is not resolved from chance on noise",
+        "the noise verdict depends on the",
+    ):
         assert sentence in unclear
         assert sentence not in clear
     assert " is better than " not in unclear and " is worse than " not in unclear
@@ -58,13 +71,25 @@ def test_the_numbers_follow_the_data(reports):
 
 def test_the_improvements_are_the_largest_resolved_gaps(reports):
     clear, unclear = reports
-    named = lambda report: re.findall(r"^\d\. (\(Gap not resolved at this n\.\) )?\*\*([^*]+)\*\*",  # noqa: E731
-                                      report.split("### 5.3")[1], re.MULTILINE)
-    assert named(clear) == [("", "Close the gap to real data."), ("", "Fix the weakest class."),
-                            ("", "Make the samples more varied and realistic.")]
+
+    def named(report):
+        return re.findall(
+            r"^\d\. (\(Gap not resolved at this n\.\) )?\*\*([^*]+)\*\*",
+            report.split("### 5.3")[1],
+            re.MULTILINE,
+        )
+
+    assert named(clear) == [
+        ("", "Close the gap to real data."),
+        ("", "Fix the weakest class."),
+        ("", "Make the samples more varied and realistic."),
+    ]
     # unclear: the two resolved gaps first, then the largest unresolved one, marked
-    assert named(unclear) == [("", "Close the gap to real data."), ("", "Fix the weakest class."),
-                              ("(Gap not resolved at this n.) ", "Make the samples more varied and realistic.")]
+    assert named(unclear) == [
+        ("", "Close the gap to real data."),
+        ("", "Fix the weakest class."),
+        ("(Gap not resolved at this n.) ", "Make the samples more varied and realistic."),
+    ]
 
 
 def test_hypothesis_verdicts_respect_the_predicted_sign():
@@ -72,3 +97,85 @@ def test_hypothesis_verdicts_respect_the_predicted_sign():
     assert verdicts.hypothesis(0.2, 0.9, expected_sign=-1) == "contradicted"
     assert verdicts.hypothesis(-0.43, 0.01, expected_sign=-1) == verdicts.NOT_RESOLVED
     assert verdicts.comparison(1, 2, "a", "b", lower_is_better=True) == "a is worse than b"
+
+
+@pytest.mark.parametrize("first, last", [(25.0, 21.0), (21.0, 25.0), (21.0, 21.0)])
+def test_longer_training_is_advised_exactly_when_fid_still_falls(first, last):
+    quality = pd.DataFrame({"step": [100, 200, 300], "fid": [60.0, first, last]})
+    gap = improvements.fid_gap({"fid": 21.0, "fid_low": 20.0, "fid_high": 22.0, "fid_floor": 4.0}, quality)
+    sentence = render({"gap": gap}, "sections/improvement_fid.md.j2")
+    assert gap.values["still_falling"] == (last < first)
+    assert ("still falling, so longer training\nis the first thing to try" in sentence) == (last < first)
+    assert ("no longer falling" in sentence) == (last >= first)
+
+
+def test_variant_and_arch_names_follow_params(tmp_path):
+    """The questions find their variants by architecture, not by name: renamed, the report shows the new names."""
+    report = rendered(
+        tmp_path,
+        True,
+        {"large": "wide", "plain_cnn": "flat", "reference": "baseline"},
+        {"large": "big", "basic": "small"},
+    )
+    summary = report.split("## Summary table")[1]
+    assert "| `big`: residual blocks, 4 levels, attention |" in summary
+    assert "| big minus small at equal compute," in summary
+    assert "`wide` is better than `baseline`" in summary and "`flat` is worse than `baseline`" in summary
+    assert not re.search(r"\b(large|plain_cnn|basic|reference)\b", summary)
+    assert "The `big` entry of `model.archs` differs from `small`" in report and "model.arch=big`" in report
+    assert "measured here is `flat` (`kind: plain_cnn`)" in report
+
+
+def test_the_image_side_comes_from_the_package_constant(tmp_path, monkeypatch):
+    monkeypatch.setattr(context, "IMAGE_SIDE", 32)
+    report = rendered(tmp_path, True)
+    model = to_dict(load_params(ROOT / "params.yaml"))["model"]
+    coarsest = 32 // 2 ** (len(model["archs"][model["arch"]]["channels"]) - 1)
+    assert "meaningful for 32x32 grayscale" in report and "convolutions from 32x32," in report
+    assert f"(here down to {coarsest}x{coarsest})" in report and "blocks, all at 32x32," in report
+    assert "from 28x28" not in report and "all at 28x28" not in report  # 5.2 keeps the measured side, 28
+
+
+def test_the_noise_verdict_marked_seed_dependent_by_its_flag(reports):
+    clear, unclear = reports
+    assert verdicts.agreed(["detects", "detects"]) == "detects"
+    assert verdicts.agreed(["detects", "is not resolved from chance on"]) == verdicts.NOT_AGREED
+    assert f"**{verdicts.NOT_AGREED}**: the noise verdict depends on the" in unclear
+    assert verdicts.NOT_AGREED not in clear and "the noise verdict depends on the" not in clear
+
+
+def test_templates_hold_words_not_decisions():
+    """No comparison, arithmetic, number, verdict word or params name inside a template's tags: those are
+    decided in Python (verdicts.py, context.py, measured.py) and reach the template as values and flags."""
+    params = to_dict(load_params(ROOT / "params.yaml"))
+    names = {*params["ablations"]["variants"], *params["model"]["archs"], "clip_alignment"}
+    words = [value for key, value in vars(verdicts).items() if key.isupper() and isinstance(value, str)]
+    for path in TEMPLATES.rglob("*.j2"):
+        source = path.read_text()
+        for tag in re.findall(r"{[{%](.*?)[}%]}", source, re.DOTALL):
+            code = re.sub(r"\[-?\d\]", "", re.sub(r'"[^"]*"', '""', tag))  # string literals and [0] / [-1] lookups out
+            assert not re.search(r"==|!=|<|>|\*|//|\s[-+/]\s|(?<![\w.])\d", code), f"{path.name}: {{{tag}}}"
+            assert not any(f".{name}." in code for name in names - {"clip_alignment"}), (  # also a params section
+                f"{path.name} looks a variant up by name: {tag}"
+            )
+        for word in words:
+            assert word not in source, f"{path.name} spells the verdict {word!r}"
+        for name in names:
+            assert f"`{name}`" not in source, f"{path.name} names {name!r}"
+
+
+def test_the_headline_is_a_few_numbers_per_concern_copied_from_the_outputs(tmp_path):
+    """What `dvc metrics show` prints (reports/headline/): under 60 numbers, each the one in the stage output."""
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    write_outputs(tmp_path, resolved=True)
+    outputs = RunOutputs(tmp_path)
+    numbers = headline.headline(outputs)
+    assert set(numbers) == {"training", "samples", "instruments", "selection", "studies", "ablations"}
+    assert sum(len(values) for values in numbers.values()) < 60
+    assert len(numbers["ablations"]) == 2 * (len(params["ablations"]["variants"]) + 1)  # + clip_alignment
+    assert numbers["samples"]["fid"] == outputs.json("reports/metrics/evaluate.json")["fid"]
+    assert (
+        numbers["instruments"]["clip_noise_auc"]
+        == outputs.json("models/clip_scorer_metrics.json")["auc_clear_vs_noised"]
+    )
+    assert all(isinstance(v, (int, float)) for values in numbers.values() for v in values.values())

@@ -28,24 +28,59 @@ def test_ddim_with_a_perfect_noise_predictor_recovers_the_image():
     schedule = cosine_schedule(100)
     target = torch.rand(2, 1, 5, 5, generator=torch.Generator().manual_seed(1)) * 1.6 - 0.8
     for steps, eta in ((10, 0.0), (100, 1.0)):
-        out, _ = sample(Oracle(schedule, target), schedule, torch.tensor([0, 1]), steps=steps, eta=eta,
-                        guidance_scale=0.0, generator=torch.Generator().manual_seed(0), image_shape=(1, 5, 5),
-                        progress=False)
+        out, _ = sample(
+            Oracle(schedule, target),
+            schedule,
+            torch.tensor([0, 1]),
+            steps=steps,
+            eta=eta,
+            guidance_scale=0.0,
+            generator=torch.Generator().manual_seed(0),
+            image_shape=(1, 5, 5),
+            progress=False,
+            sampler="ddim",
+            prediction="epsilon",
+        )
         torch.testing.assert_close(out, target, atol=1e-4, rtol=0)
 
 
 def test_sampling_is_deterministic_under_a_seed(tiny_model):
     schedule = cosine_schedule(20)
-    run = lambda seed: sample(tiny_model, schedule, torch.tensor([0, 1, 2]), steps=5, eta=1.0, guidance_scale=1.0,  # noqa: E731
-                              generator=torch.Generator().manual_seed(seed), image_shape=(1, 8, 8), progress=False)[0]
+
+    def run(seed):
+        return sample(
+            tiny_model,
+            schedule,
+            torch.tensor([0, 1, 2]),
+            steps=5,
+            eta=1.0,
+            guidance_scale=1.0,
+            generator=torch.Generator().manual_seed(seed),
+            image_shape=(1, 8, 8),
+            progress=False,
+            sampler="ddim",
+            prediction="epsilon",
+        )[0]
+
     torch.testing.assert_close(run(7), run(7), rtol=0, atol=0)
     assert not torch.allclose(run(7), run(8))
 
 
 def test_trajectory_records_every_n_steps_and_the_end(tiny_model):
-    _, trajectory = sample(tiny_model, cosine_schedule(20), torch.tensor([0, 2]), steps=20, eta=1.0, guidance_scale=0.0,
-                           generator=torch.Generator().manual_seed(0), image_shape=(1, 8, 8), record_every=6,
-                           progress=False)
+    _, trajectory = sample(
+        tiny_model,
+        cosine_schedule(20),
+        torch.tensor([0, 2]),
+        steps=20,
+        eta=1.0,
+        guidance_scale=0.0,
+        generator=torch.Generator().manual_seed(0),
+        image_shape=(1, 8, 8),
+        record_every=6,
+        progress=False,
+        sampler="ddim",
+        prediction="epsilon",
+    )
     assert trajectory.fractions.tolist() == pytest.approx([0.3, 0.6, 0.9, 1.0])
     assert trajectory.x0_pred.shape == (4, 2, 1, 8, 8)
 
@@ -59,7 +94,9 @@ def test_guidance_extrapolates_away_from_the_unconditional_prediction(tiny_model
     x, t, y = torch.randn(2, 1, 8, 8), torch.tensor([3, 4]), torch.tensor([0, 1])
     cond = tiny_model(x, t, y)
     uncond = tiny_model(x, t, torch.full_like(y, tiny_model.null_class))
-    torch.testing.assert_close(guided_output(tiny_model, x, t, y, None, 2.0), cond + 2.0 * (cond - uncond), atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(
+        guided_output(tiny_model, x, t, y, None, 2.0), cond + 2.0 * (cond - uncond), atol=1e-5, rtol=1e-5
+    )
 
 
 def test_ddim_timesteps_and_named_samplers():
@@ -79,9 +116,19 @@ def test_every_sampler_recovers_the_image_from_a_perfect_predictor(sampler, step
     schedule = cosine_schedule(100)
     target = torch.rand(2, 1, 5, 5, generator=torch.Generator().manual_seed(1)) * 1.6 - 0.8
     model = Oracle(schedule, target, prediction)
-    out, _ = sample(model, schedule, torch.tensor([0, 1]), steps=steps, eta=1.0, guidance_scale=0.0,
-                    generator=torch.Generator().manual_seed(0), image_shape=(1, 5, 5), progress=False,
-                    sampler=sampler, prediction=prediction)
+    out, _ = sample(
+        model,
+        schedule,
+        torch.tensor([0, 1]),
+        steps=steps,
+        eta=1.0,
+        guidance_scale=0.0,
+        generator=torch.Generator().manual_seed(0),
+        image_shape=(1, 5, 5),
+        progress=False,
+        sampler=sampler,
+        prediction=prediction,
+    )
     torch.testing.assert_close(out, target, atol=2e-3, rtol=0)
 
 
@@ -91,11 +138,18 @@ def test_our_ddim_step_agrees_with_diffusers_ddim_scheduler():
     schedule = cosine_schedule(1000)
     generator = torch.Generator().manual_seed(0)
     x, eps, noise = (torch.randn(3, 1, 6, 6, generator=generator) for _ in range(3))
-    diffusers_ddim = DDIMScheduler(num_train_timesteps=1000, trained_betas=schedule.betas.double().numpy(),
-                                   clip_sample=True, clip_sample_range=1.0, set_alpha_to_one=True)
+    diffusers_ddim = DDIMScheduler(
+        num_train_timesteps=1000,
+        trained_betas=schedule.betas.double().numpy(),
+        clip_sample=True,
+        clip_sample_range=1.0,
+        set_alpha_to_one=True,
+    )
     diffusers_ddim.set_timesteps(10)  # stride 100: step 500 -> 400
     for eta in (0.0, 1.0):
-        expected = diffusers_ddim.step(eps, 500, x, eta=eta, use_clipped_model_output=True, variance_noise=noise).prev_sample
+        expected = diffusers_ddim.step(
+            eps, 500, x, eta=eta, use_clipped_model_output=True, variance_noise=noise
+        ).prev_sample
         t = torch.full((3,), 500)
         x0_pred = to_x0(schedule, x, t, eps, "epsilon").clamp(-1, 1)
         ours = ddim_step(schedule, x, t, torch.full((3,), 400), x0_pred, eta, noise)
@@ -103,9 +157,22 @@ def test_our_ddim_step_agrees_with_diffusers_ddim_scheduler():
 
 
 def test_chunked_sampling_returns_every_image(tiny_model):
-    run = lambda size: sample(tiny_model, cosine_schedule(20), torch.tensor([0, 1, 2, 0, 1]), steps=4, eta=0.0,  # noqa: E731
-                              guidance_scale=1.0, generator=torch.Generator().manual_seed(3), image_shape=(1, 8, 8),
-                              progress=False, batch_size=size)[0]
+    def run(size):
+        return sample(
+            tiny_model,
+            cosine_schedule(20),
+            torch.tensor([0, 1, 2, 0, 1]),
+            steps=4,
+            eta=0.0,
+            guidance_scale=1.0,
+            generator=torch.Generator().manual_seed(3),
+            image_shape=(1, 8, 8),
+            progress=False,
+            batch_size=size,
+            sampler="ddim",
+            prediction="epsilon",
+        )[0]
+
     assert run(2).shape == (5, 1, 8, 8)
     torch.testing.assert_close(run(2), run(0))  # deterministic eta 0: chunks only bound memory
 

@@ -9,7 +9,10 @@ from fashion_diffusion.model.schedule import cosine_schedule, extract, predict_x
 def test_cosine_alpha_bar_matches_closed_form():
     T, s = 1000, 0.008
     schedule = cosine_schedule(T, s)
-    f = lambda t: math.cos((t / T + s) / (1 + s) * math.pi / 2) ** 2  # noqa: E731
+
+    def f(t):
+        return math.cos((t / T + s) / (1 + s) * math.pi / 2) ** 2
+
     for i in (0, 10, 500, 900):
         assert math.isclose(schedule.alpha_bars[i].item(), f(i + 1) / f(0), rel_tol=1e-5)
     assert schedule.alpha_bars.dtype == torch.float32

@@ -2,8 +2,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fashion_diffusion.evaluation.selection import (SelectionError, combined_score, group_ids, random_k, select_topk,
-                                                    selection_effect, selection_gain)
+from fashion_diffusion.evaluation.selection import (
+    SelectionError,
+    combined_score,
+    group_ids,
+    random_k,
+    select_topk,
+    selection_effect,
+    selection_gain,
+)
 
 
 def test_combined_score_hand_example():

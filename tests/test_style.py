@@ -4,15 +4,27 @@ import numpy as np
 import pytest
 import torch
 
+from fashion_diffusion.config.style_names import StyleRequestError
 from fashion_diffusion.model.checkpoint import ModelInfo
 from fashion_diffusion.model.samplers import Sampling
 from fashion_diffusion.model.unet import UNet
+from fashion_diffusion.studies.style_control import (
+    control_columns,
+    control_requests,
+    control_table,
+    sample_columns,
+    within_class_z,
+)
 from fashion_diffusion.style.attributes import compute_attributes
-from fashion_diffusion.style.bins import (StyleBins, assign_levels, fit_bins, fit_style_bins, labels_for, null_labels,
-                                          parse_style_requests)
-from fashion_diffusion.style.control import (control_columns, control_requests, control_table, sample_columns,
-                                             within_class_z)
-from fashion_diffusion.style.names import StyleRequestError
+from fashion_diffusion.style.bins import (
+    StyleBins,
+    assign_levels,
+    fit_bins,
+    fit_style_bins,
+    labels_for,
+    null_labels,
+    parse_style_requests,
+)
 
 ATTRIBUTES = ["ink", "area", "slant"]
 
@@ -22,8 +34,12 @@ def bar(kind: str, size: int = 28, half_width: int = 1) -> np.ndarray:
     image = np.zeros((size, size), dtype=np.uint8)
     for t in range(4, size - 4):  # t walks down the rows (or along the columns for '-')
         for offset in range(-half_width, half_width + 1):
-            row, col = {"/": (t, size - 1 - t + offset), "\\": (t, t + offset),
-                        "|": (t, size // 2 + offset), "-": (size // 2 + offset, t)}[kind]
+            row, col = {
+                "/": (t, size - 1 - t + offset),
+                "\\": (t, t + offset),
+                "|": (t, size // 2 + offset),
+                "-": (size // 2 + offset, t),
+            }[kind]
             image[row, col] = 255
     return image
 
@@ -41,12 +57,13 @@ def flat_images(intensities) -> np.ndarray:
 
 def two_class_bins() -> StyleBins:
     """ink edges [0.3, 0.6] for class 0 and [0.5, 0.7] for class 1."""
-    return StyleBins(attributes=["ink", "slant"],
-                     edges={"ink": [[0.3, 0.6], [0.5, 0.7]], "slant": [[-5.0, 5.0], [10.0, 30.0]]},
-                     level_names={"ink": ["light", "medium", "bold"], "slant": ["left", "upright", "right"]},
-                     train_fractions={"ink": [[0.5, 0.3, 0.2], [0.1, 0.3, 0.6]],
-                                      "slant": [[0.3, 0.4, 0.3], [0.3, 0.4, 0.3]]},
-                     area_threshold=0.2)
+    return StyleBins(
+        attributes=["ink", "slant"],
+        edges={"ink": [[0.3, 0.6], [0.5, 0.7]], "slant": [[-5.0, 5.0], [10.0, 30.0]]},
+        level_names={"ink": ["light", "medium", "bold"], "slant": ["left", "upright", "right"]},
+        train_fractions={"ink": [[0.5, 0.3, 0.2], [0.1, 0.3, 0.6]], "slant": [[0.3, 0.4, 0.3], [0.3, 0.4, 0.3]]},
+        area_threshold=0.2,
+    )
 
 
 def test_slant_sign_follows_the_top_of_the_bar():
@@ -144,8 +161,9 @@ def test_parse_style_requests():
     for bad in (["ink=heavy"], ["colour=red"], ["inkbold"]):
         with pytest.raises(StyleRequestError) as error:
             parse_style_requests(bad, bins)
-        assert str(error.value) == (f"unknown style {bad[0]!r}; valid: ink=light|medium|bold, "
-                                    "area=thin|medium|wide, slant=left|upright|right")
+        assert str(error.value) == (
+            f"unknown style {bad[0]!r}; valid: ink=light|medium|bold, area=thin|medium|wide, slant=left|upright|right"
+        )
     with pytest.raises(StyleRequestError, match="twice"):
         parse_style_requests(["ink=bold", "ink=light"], bins)
 
@@ -204,11 +222,17 @@ def test_every_style_block_starts_from_the_same_noise(tiny_config):
     bins = toy_bins()
     torch.manual_seed(0)
     model = UNet(tiny_config.__class__(**{**tiny_config.to_dict(), "style_levels": [bins.levels] * 3})).eval()
-    info = ModelInfo(model.config, {"timesteps": 20, "cosine_s": 0.008, "prediction": "epsilon"}, (1, 8, 8),
-                     ["a", "b", "c"], bins.attributes, 0)
+    info = ModelInfo(
+        model.config,
+        {"timesteps": 20, "cosine_s": 0.008, "prediction": "epsilon"},
+        (1, 8, 8),
+        ["a", "b", "c"],
+        bins.attributes,
+        0,
+    )
     columns = control_columns(bins, classes=3, per_level=2)
     assert all((labels == columns[0][0]).all() for labels, _ in columns)
-    sampling = Sampling("ddim", 3, 1.0, 1.0)
+    sampling = Sampling("ddim", 3, 1.0, 1.0, bf16=False, batch_size=0)
     images = sample_columns(model, info, columns, sampling, seed=5).reshape(len(columns), 6, 8, 8)
     assert not (images[0] == images[-1]).all()  # the style request changes the image...
     for table in model.conditioning.style_embeddings:

@@ -1,5 +1,6 @@
 """Tracking: run names, metric keys, the bounded reachability check, the execution key, and the stage
 run's life cycle (one run per execution, live rows, stage metrics, FAILED on failure) on a SQLite store."""
+
 import json
 import socket
 import subprocess
@@ -7,11 +8,10 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from pathlib import Path
 
 import pytest
 
-from fashion_diffusion.errors import InputError
+from fashion_diffusion.core.errors import InputError
 from fashion_diffusion.tracking import execution, live, names, reachability, store
 
 
@@ -26,10 +26,15 @@ def test_workspace_run_names_differ_within_one_second(monkeypatch):
 
 def test_metric_keys_are_grouped_by_stage_with_a_slash():
     tree = {"fid": 22.5, "per_class": {"T-shirt/top": {"good": 0.5}}, "device": "cpu", "ok": True, "none": None}
-    assert names.stage_metrics("clip_eval", tree) == {"clip_eval/fid": 22.5, "clip_eval/per_class.T-shirt_top.good": 0.5}
+    assert names.stage_metrics("clip_eval", tree) == {
+        "clip_eval/fid": 22.5,
+        "clip_eval/per_class.T-shirt_top.good": 0.5,
+    }
     assert names.metric_key("ablation@plain_cnn", "fid") == "ablation_plain_cnn/fid"
-    assert names.param_values({"train": {"lr": 0.002, "channels": [8, 16]}}) == {"train.lr": "0.002",
-                                                                                  "train.channels": "[8, 16]"}
+    assert names.param_values({"train": {"lr": 0.002, "channels": [8, 16]}}) == {
+        "train.lr": "0.002",
+        "train.channels": "[8, 16]",
+    }
 
 
 class _Health(BaseHTTPRequestHandler):
@@ -81,7 +86,9 @@ def test_sqlite_lock_errors_are_retried_and_others_are_not(monkeypatch):
 def test_stages_under_one_dvc_process_share_its_execution_key(tmp_path):
     """A fake `dvc` that runs two 'stages' (children printing their key); a second `dvc` gets another key."""
     fake = tmp_path / "dvc"
-    child = f"{sys.executable} -c 'from fashion_diffusion.tracking.execution import execution_key; print(execution_key())'"
+    child = (
+        f"{sys.executable} -c 'from fashion_diffusion.tracking.execution import execution_key; print(execution_key())'"
+    )
     fake.write_text(f"#!/bin/sh\n{child}\n{child}\n")
     fake.chmod(0o755)
     first = subprocess.run([str(fake)], capture_output=True, text=True, check=True).stdout.split()
@@ -109,7 +116,9 @@ def _only_run(uri):
 def test_the_stages_of_one_execution_fill_one_run(mlflow_store, tmp_path, monkeypatch):
     monkeypatch.setattr(execution, "execution_key", lambda: "dvc-1")
     (tmp_path / "params.yaml").write_text("train:\n  lr: 0.002\n")
-    (tmp_path / "dvc.yaml").write_text("stages:\n  train:\n    cmd: x\n    metrics:\n    - m/train.json:\n        cache: false\n")
+    (tmp_path / "dvc.yaml").write_text(
+        "stages:\n  train:\n    cmd: x\n    metrics:\n    - m/train.json:\n        cache: false\n"
+    )
     (tmp_path / "m").mkdir()
     (tmp_path / "m/train.json").write_text(json.dumps({"final_loss": 0.5, "device": "cpu"}))
     with live.stage_run("prepare") as tracked:
@@ -124,7 +133,9 @@ def test_the_stages_of_one_execution_fill_one_run(mlflow_store, tmp_path, monkey
     assert run.data.params["train.lr"] == "0.002"
     assert run.data.metrics["train/final_loss"] == 0.5
     assert [(m.step, m.value) for m in _client(mlflow_store).get_metric_history(run.info.run_id, "train/loss")] == [
-        (2, 0.5), (4, 0.25)]
+        (2, 0.5),
+        (4, 0.25),
+    ]
     assert run.data.tags["stage.prepare"] == "finished" and run.data.tags["stage.train"] == "finished"
     experiment = _client(mlflow_store).get_experiment(run.info.experiment_id)
     assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"
@@ -164,8 +175,10 @@ def test_an_unreachable_store_costs_one_line_and_seconds(tmp_path, monkeypatch, 
         work_done = True
     assert work_done and not tracked.active and time.perf_counter() - began < 10
     lines = capsys.readouterr().err.strip().splitlines()
-    assert lines == [f"MLflow at http://127.0.0.1:{port} unreachable (no answer within 3 s ([Errno 111] Connection "
-                     f"refused)); stage train runs without tracking"]
+    assert lines == [
+        f"MLflow at http://127.0.0.1:{port} unreachable (no answer within 3 s ([Errno 111] Connection "
+        f"refused)); stage train runs without tracking"
+    ]
 
 
 def test_tracking_is_off_outside_dvc_without_a_tracking_uri(monkeypatch):
@@ -181,13 +194,18 @@ def test_tracking_is_off_outside_dvc_without_a_tracking_uri(monkeypatch):
 def test_a_stage_killed_with_sigterm_leaves_a_killed_run(mlflow_store, tmp_path):
     script = tmp_path / "stages" / "slow.py"
     script.parent.mkdir()
-    script.write_text("import time\nfrom fashion_diffusion import stage\n\n"
-                      "def main():\n    print('started', flush=True)\n    time.sleep(60)\n\nstage.run(main)\n")
-    process = subprocess.Popen([sys.executable, str(script)], cwd=tmp_path, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    script.write_text(
+        "import time\nfrom fashion_diffusion import stage\n\n"
+        "def main():\n    print('started', flush=True)\n    time.sleep(60)\n\nstage.run(main)\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, str(script)], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     assert process.stdout.readline().strip() == "started"
     process.terminate()
     _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130 and stderr.strip().splitlines() == ["interrupted; the stage's outputs are as they were"]
+    assert process.returncode == 130 and stderr.strip().splitlines() == [
+        "interrupted; the stage's outputs are as they were"
+    ]
     run = _only_run(mlflow_store)
     assert run.info.status == "KILLED" and run.data.tags["failed_stage"] == "slow"

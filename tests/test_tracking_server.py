@@ -2,6 +2,7 @@
 a temporary folder) on 127.0.0.1, the tiny pipeline run with MLFLOW_TRACKING_URI pointing at it, and
 everything read back through the REST client: the run while it runs and when it is done, its tables
 and artifacts, the registered model (loaded and generating), and a FAILED run for a failing stage."""
+
 import json
 import subprocess
 
@@ -34,12 +35,19 @@ def test_the_finished_run_reads_back_through_rest(served_pipeline):
     stages = yaml.safe_load((served_pipeline.repo / "dvc.lock").read_text())["stages"]  # foreach stages as run
     assert {run.data.tags[stage_tag(name)] for name in stages} == {"finished"}
     assert run.data.params["train.max_steps"] == str(TINY["train.max_steps"])
-    for key in ("train/final_loss", "evaluate/fid", "evaluate/accuracy", "clip_eval/mean_class_prob",
-                "select_topk/k", "train_judge/test_accuracy"):
+    for key in (
+        "train/final_loss",
+        "evaluate/fid",
+        "evaluate/accuracy",
+        "clip_eval/mean_class_prob",
+        "select_topk/k",
+        "train_judge/test_accuracy",
+    ):
         assert key in run.data.metrics, key
     history = client.get_metric_history(run.info.run_id, "train/loss")
-    assert [m.step for m in history] == list(range(TINY["train.log_every"], TINY["train.max_steps"] + 1,
-                                                   TINY["train.log_every"]))
+    assert [m.step for m in history] == list(
+        range(TINY["train.log_every"], TINY["train.max_steps"] + 1, TINY["train.log_every"])
+    )
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
     assert {"assessment.md", "figures", "tables", "pipeline"} <= artifacts
     assert f"MLflow run `{record['run_name']}`" in (served_pipeline.repo / "reports/assessment.md").read_text()
@@ -55,7 +63,9 @@ def test_per_sample_clip_scores_and_judge_results_are_a_table(served_pipeline):
     table = mlflow.MlflowClient().load_table(record["experiment_id"], "tables/samples.json", [record["run_id"]])
     samples = np.load(served_pipeline.repo / "data/samples/samples.npz")["labels"]
     assert len(table) == len(samples)
-    assert {"class", "good", "clear", "blurry", "class_prob", "selected", "judge_correct", "judge_confidence"} <= set(table)
+    assert {"class", "good", "clear", "blurry", "class_prob", "selected", "judge_correct", "judge_confidence"} <= set(
+        table
+    )
 
 
 def test_the_registered_model_loads_through_the_server_and_generates(served_pipeline, capsys):
@@ -75,8 +85,10 @@ def test_the_registered_model_loads_through_the_server_and_generates(served_pipe
     labels = np.repeat(np.arange(len(names)), per_class)
     judged = judge_samples(load_judge(served_pipeline.repo / "models/judge.pt"), images, labels)
     with capsys.disabled():
-        print(f"\njudge accuracy on {len(images)} images from models:/{REGISTERED_MODEL}/{version} "
-              f"(tiny pipeline: 24 training steps, chance {1 / len(names):.0%}): {judged.correct.mean():.1%}")
+        print(
+            f"\njudge accuracy on {len(images)} images from models:/{REGISTERED_MODEL}/{version} "
+            f"(tiny pipeline: 24 training steps, chance {1 / len(names):.0%}): {judged.correct.mean():.1%}"
+        )
 
 
 def test_a_failing_stage_leaves_a_failed_run(served_pipeline, tmp_path):
@@ -107,20 +119,28 @@ def test_a_dead_server_costs_seconds_and_one_line_and_log_run_logs_it_later(serv
     shutil.copytree(served_pipeline.repo, copy, symlinks=True)
     dead = f"http://127.0.0.1:{free_port()}"
     began = time.monotonic()
-    result = tiny_pipeline.run(copy, "repro", "--force", "--single-item", "render_report", env={"MLFLOW_TRACKING_URI": dead})
+    result = tiny_pipeline.run(
+        copy, "repro", "--force", "--single-item", "render_report", env={"MLFLOW_TRACKING_URI": dead}
+    )
     seconds = time.monotonic() - began
     assert result.returncode == 0, result.stderr[-2000:]
     told = [line for line in result.stderr.splitlines() if "MLflow" in line]
-    assert told == [f"MLflow at {dead} unreachable (no answer within 3 s ([Errno 111] Connection refused)); "
-                    "report written, run not logged; log it later with `make log-run`"]
+    assert told == [
+        f"MLflow at {dead} unreachable (no answer within 3 s ([Errno 111] Connection refused)); "
+        "report written, run not logged; log it later with `make log-run`"
+    ]
     assert "not logged to MLflow" in (copy / "reports/assessment.md").read_text()
     record = json.loads((copy / "reports/mlflow_run.json").read_text())
     assert record["logged"] is False and record["tracking_uri"] == dead
     print(f"\nrender_report against a dead server: {seconds:.0f} s")
 
-    logged = subprocess.run([sys.executable, "-m", "fashion_diffusion.cli", "log-run"], cwd=copy,
-                            env={**tiny_pipeline.git_env(), "MLFLOW_TRACKING_URI": served_pipeline.url},
-                            capture_output=True, text=True)
+    logged = subprocess.run(
+        [sys.executable, "-m", "fashion_diffusion.cli", "log-run"],
+        cwd=copy,
+        env={**tiny_pipeline.git_env(), "MLFLOW_TRACKING_URI": served_pipeline.url},
+        capture_output=True,
+        text=True,
+    )
     assert logged.returncode == 0, logged.stderr[-2000:]
     client = served_pipeline.client()
     later = client.search_runs([client.get_experiment_by_name(EXPERIMENT).experiment_id], "tags.logged_later = 'true'")

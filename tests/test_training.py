@@ -39,7 +39,9 @@ def test_batches_cover_each_epoch_once():
 
 
 def test_shards_of_a_batch_make_up_the_batch():
-    batch = Batch(torch.arange(10.0).reshape(10, 1, 1, 1), torch.arange(10), None, torch.arange(10), torch.zeros(10, 1, 1, 1))
+    batch = Batch(
+        torch.arange(10.0).reshape(10, 1, 1, 1), torch.arange(10), None, torch.arange(10), torch.zeros(10, 1, 1, 1)
+    )
     parts = [batch.shard(rank, 3) for rank in range(3)]
     assert [len(p.t) for p in parts] == [3, 4, 3]
     assert torch.cat([p.t for p in parts]).tolist() == list(range(10))

@@ -7,15 +7,21 @@ from fashion_diffusion.model.unet import PlainCNN, UNet, build_denoiser, count_p
 from .conftest import denoiser_config
 
 LARGE = dict(block="residual", channels=[8, 16, 16], blocks_per_level=2, attention_levels=[1, 2])
-VARIANTS = {"basic": dict(), "large": LARGE, "no_skip": dict(skip_connections=False),
-            "no_time": dict(time_embedding=False), "plain_cnn": dict(kind="plain_cnn", channels=[8, 16, 16])}
+VARIANTS = {
+    "basic": dict(),
+    "large": LARGE,
+    "no_skip": dict(skip_connections=False),
+    "no_time": dict(time_embedding=False),
+    "plain_cnn": dict(kind="plain_cnn", channels=[8, 16, 16]),
+}
 
 
 @pytest.mark.parametrize("variant", VARIANTS.values(), ids=VARIANTS.keys())
 @pytest.mark.parametrize("size", [28, 20, 9])
 def test_every_denoiser_keeps_the_image_shape(variant, size):
-    model = build_denoiser(denoiser_config(**{"channels": [8, 16], "norm_groups": 4, "num_classes": 10,
-                                              "style_levels": [3], **variant}))
+    model = build_denoiser(
+        denoiser_config(**{"channels": [8, 16], "norm_groups": 4, "num_classes": 10, "style_levels": [3], **variant})
+    )
     x = torch.randn(2, 1, size, size)
     out = model(x, torch.tensor([0, 999]), torch.tensor([1, 10]), torch.tensor([[0], [3]]))
     assert out.shape == x.shape

@@ -1,11 +1,12 @@
 """The `fashion-diffusion` command: `generate` images, `log-run` a finished pipeline execution to
 MLflow, `compare` the DVC experiments. Bad input ends with one line and exit status 1."""
+
 from __future__ import annotations
 
 import argparse
 import sys
 
-from .errors import InputError
+from .core.errors import InputError
 
 
 class _OneLineParser(argparse.ArgumentParser):

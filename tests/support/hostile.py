@@ -4,6 +4,7 @@ checkpoint that would run code, and fingerprint every file to prove nothing else
 A "working folder" plays the repository root for stage processes (see `stage_process`); the
 tiny one built by `build_tiny_artifacts` holds real outputs of the first stages on TINY params.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -23,10 +24,21 @@ from .tiny import write_tiny_params
 # Stages that build the tiny working folder, in order (each reads what the ones before wrote).
 TINY_STAGES = ["prepare", "train_judge", "train_clip", "train", "sample"]
 # TINY made smaller still for the working folder: these tests need real files, not good models.
-SMALLER = {"data.train_limit": 800, "data.test_limit": 200, "train.bf16": False, "train.threads": 1,
-           "judge.channels": [8, 16], "judge.hidden": 32, "judge.bf16": False, "judge.threads": 1,
-           "clip.train.width": 32, "clip.train.text_width": 32, "clip.train.vision_layers": 1,
-           "clip.train.text_layers": 1, "clip.train.embed_dim": 16}
+SMALLER = {
+    "data.train_limit": 800,
+    "data.test_limit": 200,
+    "train.bf16": False,
+    "train.threads": 1,
+    "judge.channels": [8, 16],
+    "judge.hidden": 32,
+    "judge.bf16": False,
+    "judge.threads": 1,
+    "clip.train.width": 32,
+    "clip.train.text_width": 32,
+    "clip.train.vision_layers": 1,
+    "clip.train.text_layers": 1,
+    "clip.train.embed_dim": 16,
+}
 
 
 def file_hashes(folder: Path, within: tuple[str, ...] = ()) -> dict[str, str]:
@@ -87,6 +99,7 @@ def copy_folder(source: Path, dest: Path) -> Path:
 
 # --- damage -------------------------------------------------------------------------------------
 
+
 def flip_byte(path: Path, offset: int) -> None:
     """Invert one byte; a negative offset counts from the end."""
     data = bytearray(path.read_bytes())
@@ -97,7 +110,7 @@ def flip_byte(path: Path, offset: int) -> None:
 def truncate(path: Path, keep: float = 0.5) -> None:
     """Keep only the first `keep` fraction of the bytes (a copy or download cut short)."""
     data = path.read_bytes()
-    path.write_bytes(data[:int(len(data) * keep)])
+    path.write_bytes(data[: int(len(data) * keep)])
 
 
 def write_garbage(path: Path) -> None:
@@ -113,6 +126,7 @@ def regzip_other_content(path: Path) -> None:
 
 
 # --- checkpoints that would run code --------------------------------------------------------------
+
 
 class RunsShellCommand:
     """Unpickling this runs `command` in a shell: what a booby-trapped checkpoint carries."""

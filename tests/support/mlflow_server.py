@@ -1,5 +1,6 @@
 """A local `mlflow server` for tests: 127.0.0.1 on a free port, one worker, no job runner (about 6 s to
 answer instead of 18 s), stopped with its whole process group (the server forks uvicorn workers)."""
+
 from __future__ import annotations
 
 import os
@@ -9,9 +10,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 QUIET = {"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true", "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
 START_SECONDS = 120  # about 6 s alone, 25 s seen on a loaded machine
@@ -30,13 +31,29 @@ def mlflow_server(folder: Path, backend_uri: str | None = None) -> Iterator[str]
     folder.mkdir(parents=True, exist_ok=True)
     backend = backend_uri or f"sqlite:///{folder / 'mlflow.db'}"
     port, log = free_port(), folder / "server.log"
-    command = [str(Path(sys.executable).with_name("mlflow")), "server", "--backend-store-uri", backend,
-               "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+    command = [
+        str(Path(sys.executable).with_name("mlflow")),
+        "server",
+        "--backend-store-uri",
+        backend,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+    ]
     if backend_uri is None:
         command += ["--artifacts-destination", str(folder / "artifacts"), "--serve-artifacts"]
     with open(log, "wb") as output:
-        process = subprocess.Popen(command, cwd=folder, env={**os.environ, **QUIET}, stdout=output,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            cwd=folder,
+            env={**os.environ, **QUIET},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, process, log)

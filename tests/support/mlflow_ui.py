@@ -8,6 +8,7 @@ localStorage key below) opens the model-training view, not the GenAI one; metric
 by the key's prefix before "/"; chart cards render only once scrolled into view; the UI polls for
 ever, so waits are on elements, never on "network idle".
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,9 +17,17 @@ import tempfile
 from pathlib import Path
 
 CHROMIUM = os.environ.get("MLFLOW_UI_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 # Before the app loads: no auto-opened "MLflow Assistant" panel (a third of the page on localhost) and
 # the "Model training" sidebar.
 INIT_SCRIPT = """
@@ -62,8 +71,9 @@ def open_loss_chart(page, base: str, experiment_id: str, run_id: str, run_name: 
     section = page.get_by_test_id("experiment-view-compare-runs-section-header").filter(has_text="train").first
     expect(section).to_be_visible(timeout=TIMEOUT_MS)
     section.scroll_into_view_if_needed()
-    card = (page.get_by_test_id("experiment-view-compare-runs-card")
-            .filter(has=page.locator("h4").get_by_text("loss", exact=True)))
+    card = page.get_by_test_id("experiment-view-compare-runs-card").filter(
+        has=page.locator("h4").get_by_text("loss", exact=True)
+    )
     expect(card).to_be_visible(timeout=TIMEOUT_MS)
     expect(card).to_contain_text(f"{run_name} (train/loss)", timeout=TIMEOUT_MS)  # the legend
     return card

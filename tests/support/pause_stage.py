@@ -8,6 +8,7 @@ POINT is where the stage stops (each is after real work and before any declared 
 On reaching it the process writes `.paused` in its working folder and sleeps; the test then kills
 it (SIGKILL), which is what a crash, an OOM kill or a pulled plug would do at that moment.
 """
+
 from __future__ import annotations
 
 import runpy
@@ -37,6 +38,7 @@ def _stop_at_second_output_request(original):
         if len(requested) == 2:
             _pause()
         return original(self, path)
+
     return staged_path
 
 

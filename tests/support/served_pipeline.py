@@ -1,5 +1,6 @@
 """The tiny pipeline run against a local `mlflow server` (SQLite backend, artifact root in a temporary
 folder), watched through the REST API while it runs. Shared by the server, UI and remote tests."""
+
 from __future__ import annotations
 
 import json
@@ -43,8 +44,13 @@ def run_watched(url: str, repo: Path) -> ServedPipeline:
     began = time.monotonic()
     log = repo.parent / "repro.log"
     with open(log, "w") as output:
-        process = subprocess.Popen(["dvc", "repro"], cwd=repo, stdout=output, stderr=subprocess.STDOUT,
-                                   env={**tiny_pipeline.git_env(), "MLFLOW_TRACKING_URI": url})
+        process = subprocess.Popen(
+            ["dvc", "repro"],
+            cwd=repo,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env={**tiny_pipeline.git_env(), "MLFLOW_TRACKING_URI": url},
+        )
         while process.poll() is None:
             served.observations += _observe(served, time.monotonic() - began)
             time.sleep(POLL_SECONDS)
@@ -61,5 +67,7 @@ def _observe(served: ServedPipeline, seconds: float) -> list[Observation]:
     if experiment is None:
         return []
     report = (served.repo / "reports/mlflow_run.json").exists()
-    return [Observation(seconds, run.info.status, len(client.get_metric_history(run.info.run_id, "train/loss")), report)
-            for run in client.search_runs([experiment.experiment_id])]
+    return [
+        Observation(seconds, run.info.status, len(client.get_metric_history(run.info.run_id, "train/loss")), report)
+        for run in client.search_runs([experiment.experiment_id])
+    ]

@@ -4,6 +4,7 @@ Used by `make smoke` (`python -m tests.support.tiny_pipeline`, a couple of minut
 end-to-end test. The copy gets the repository's own dvc.yaml, stages and library sources, and its
 params.yaml shrunk by TINY (the real config, made small), so the real code path runs.
 """
+
 from __future__ import annotations
 
 import os
@@ -38,8 +39,13 @@ def make_copy(dest: Path, overrides: dict = TINY) -> Path:
         set_dotted(params, dotted, value)
     (dest / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     env = git_env()
-    for command in (["git", "init", "-q"], ["dvc", "init", "-q"], ["dvc", "config", "core.analytics", "false"],
-                    ["git", "add", "-A"], ["git", "commit", "-qm", "tiny pipeline"]):
+    for command in (
+        ["git", "init", "-q"],
+        ["dvc", "init", "-q"],
+        ["dvc", "config", "core.analytics", "false"],
+        ["git", "add", "-A"],
+        ["git", "commit", "-qm", "tiny pipeline"],
+    ):
         subprocess.run(command, cwd=dest, env=env, check=True, capture_output=True)
     return dest
 
@@ -48,8 +54,13 @@ def git_env() -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("MLFLOW_TRACKING_URI", "DVC_ROOT", "DVC_EXP_NAME")}
     # Tiny stages last seconds: sample system metrics every second so the train stage records some.
     env.update(MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL="1", MLFLOW_SYSTEM_METRICS_SAMPLES_BEFORE_LOGGING="1")
-    env.update(GIT_AUTHOR_NAME="smoke", GIT_AUTHOR_EMAIL="smoke@localhost", GIT_COMMITTER_NAME="smoke",
-               GIT_COMMITTER_EMAIL="smoke@localhost", DVC_NO_ANALYTICS="1")
+    env.update(
+        GIT_AUTHOR_NAME="smoke",
+        GIT_AUTHOR_EMAIL="smoke@localhost",
+        GIT_COMMITTER_NAME="smoke",
+        GIT_COMMITTER_EMAIL="smoke@localhost",
+        DVC_NO_ANALYTICS="1",
+    )
     return env
 
 

@@ -1,5 +1,6 @@
 """Runs of tests/train_tiny.py in child processes, alone or as two processes under torchrun, for
 the resume and data-parallel tests."""
+
 from __future__ import annotations
 
 import subprocess
@@ -14,8 +15,9 @@ STEPS, KILL_AT, LAST_CHECKPOINT = 40, 22, 20  # checkpoints every 4 steps; the k
 TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
 
 
-def run_tiny(checkpoint: Path, output: Path, kill_at: int | None = None,
-             processes: int = 1) -> subprocess.CompletedProcess:
+def run_tiny(
+    checkpoint: Path, output: Path, kill_at: int | None = None, processes: int = 1
+) -> subprocess.CompletedProcess:
     """Train the tiny run for STEPS steps (killed at step `kill_at` if given) in `processes` processes."""
     launcher = [sys.executable] if processes == 1 else [*TORCHRUN, f"--nproc-per-node={processes}"]
     args = [*launcher, str(CHILD), str(checkpoint), str(output), str(STEPS)] + ([str(kill_at)] if kill_at else [])

@@ -1,4 +1,5 @@
 """Read params.yaml into a validated `Params`; every problem becomes one line naming the dotted key."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,7 +7,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from ..errors import InputError
+from ..core.errors import InputError
 from .schema import Params
 
 

@@ -5,6 +5,7 @@ file is an error, not a silent fallback. Each section is a pydantic model that f
 keys and does not coerce types (`strict`), so `epochs: 1.5` or `lr: fast` are rejected.
 Rules between keys of different sections live on `Params` (`_cross_section_rules`).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,10 +13,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..data.fashion_mnist import CLASS_NAMES, IMAGE_SIDE, SPLIT_SIZES
-from ..model.sampler_names import SAMPLERS
-from ..style.names import STYLE_LEVEL_NAMES, StyleRequestError, parse_requests
-from ..training.batches import total_steps
+from .constants import CLASS_NAMES, IMAGE_SIDE, SPLIT_SIZES, total_steps
+from .sampler_names import SAMPLERS
+from .style_names import STYLE_LEVEL_NAMES, StyleRequestError, parse_requests
 
 PositiveInt = Annotated[int, Field(gt=0)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
@@ -60,11 +60,12 @@ class DataParams(Section):
     test_limit: Annotated[int, Field(ge=0, le=SPLIT_SIZES["test"])]
 
     @model_validator(mode="after")
-    def _every_class(self) -> "DataParams":
+    def _every_class(self) -> DataParams:
         for key, limit in (("train_limit", self.train_limit), ("test_limit", self.test_limit)):
             if 0 < limit < MIN_LIMIT:
-                raise ValueError(f"data.{key} must be 0 (all) or at least {MIN_LIMIT} (so that every class is "
-                                 f"present), got {limit}")
+                raise ValueError(
+                    f"data.{key} must be 0 (all) or at least {MIN_LIMIT} (so that every class is present), got {limit}"
+                )
         return self
 
     def size(self, split: Literal["train", "test"]) -> int:
@@ -79,7 +80,7 @@ class StyleParams(Section):
     area_threshold: Annotated[float, Field(gt=0, lt=1)]
 
     @model_validator(mode="after")
-    def _unique(self) -> "StyleParams":
+    def _unique(self) -> StyleParams:
         if len(set(self.attributes)) != len(self.attributes):
             raise ValueError(f"style.attributes names an attribute twice: {self.attributes}")
         return self
@@ -102,18 +103,22 @@ class ModelParams(Section):
     norm_groups: PositiveInt
 
     @model_validator(mode="after")
-    def _consistent(self) -> "ModelParams":
+    def _consistent(self) -> ModelParams:
         if self.arch not in self.archs:
             raise ValueError(f"model.arch is {self.arch!r}; valid: {', '.join(self.archs)}")
         for name, arch in self.archs.items():
             bad = [c for c in arch.channels if c % self.norm_groups]
             if bad:
-                raise ValueError(f"model.norm_groups ({self.norm_groups}) must divide every channel count; "
-                                 f"model.archs.{name}.channels has {bad[0]}")
+                raise ValueError(
+                    f"model.norm_groups ({self.norm_groups}) must divide every channel count; "
+                    f"model.archs.{name}.channels has {bad[0]}"
+                )
             outside = [level for level in arch.attention_levels if level >= len(arch.channels)]
             if outside:
-                raise ValueError(f"model.archs.{name}.attention_levels: level {outside[0]} does not exist "
-                                 f"(levels 0..{len(arch.channels) - 1})")
+                raise ValueError(
+                    f"model.archs.{name}.attention_levels: level {outside[0]} does not exist "
+                    f"(levels 0..{len(arch.channels) - 1})"
+                )
         return self
 
 
@@ -151,6 +156,7 @@ class TrainParams(Section):
 
 class SampleParams(Section):
     seed: Seed
+    device: Device  # where stage sample runs the trained model
     sampler: SamplerName  # ddpm = all T steps with eta 1
     steps: PositiveInt  # sampler steps (ddpm always uses all T)
     eta: Annotated[float, Field(ge=0, le=1)]  # DDIM's noise level (0 deterministic, 1 DDPM-like)
@@ -167,7 +173,7 @@ class SampleParams(Section):
     denoise_fractions: Annotated[list[Probability], Field(min_length=1)]
 
     @model_validator(mode="after")
-    def _trajectories(self) -> "SampleParams":
+    def _trajectories(self) -> SampleParams:
         _increasing(self.denoise_fractions, "sample.denoise_fractions")
         _at_most("sample.trajectory_every", self.trajectory_every, "sample.trajectory_steps", self.trajectory_steps)
         return self
@@ -193,8 +199,14 @@ class ClipTrainParams(Section):
     captions: dict[Literal["plain", "clear", "blurry", "noisy"], str]
 
     @model_validator(mode="after")
-    def _consistent(self) -> "ClipTrainParams":
+    def _consistent(self) -> ClipTrainParams:
         _less_than("clip.train.warmup_steps", self.warmup_steps, "clip.train.steps", self.steps)
+        if IMAGE_SIDE % self.patch_size:  # else the vision transformer silently drops the image's border
+            divisors = [d for d in range(1, IMAGE_SIDE + 1) if IMAGE_SIDE % d == 0]
+            raise ValueError(
+                f"clip.train.patch_size ({self.patch_size}) must divide the image side ({IMAGE_SIDE}): "
+                f"one of {', '.join(map(str, divisors))}"
+            )
         for key, bounds in (("blur_sigma", self.blur_sigma), ("noise_std", self.noise_std)):
             if not 0 < bounds[0] <= bounds[1]:
                 raise ValueError(f"clip.train.{key} must be [low, high] with 0 < low <= high, got {bounds}")
@@ -221,8 +233,10 @@ def open_clip_problem(model: str, pretrained: str) -> str | None:
     tags = open_clip.list_pretrained_tags_by_model(model)
     if pretrained not in tags and not Path(pretrained).is_file():
         known = ", ".join(tags[:3]) + (f", ... ({len(tags)} tags)" if len(tags) > 3 else "")
-        return (f"clip.pretrained must be a tag for {model} ({known or 'none'}) or an existing checkpoint file, "
-                f"got {pretrained!r}")
+        return (
+            f"clip.pretrained must be a tag for {model} ({known or 'none'}) or an existing checkpoint file, "
+            f"got {pretrained!r}"
+        )
     return None
 
 
@@ -237,16 +251,20 @@ class ClipParams(Section):
     spread_seeds: list[Seed]  # the in-domain scorer trained again with these seeds (stage clip_seed), validated only
 
     @model_validator(mode="after")
-    def _scorer(self) -> "ClipParams":
+    def _scorer(self) -> ClipParams:
         if self.model == "trained" and self.pretrained:
-            raise ValueError("clip.pretrained must be empty when clip.model is 'trained' "
-                             f"(got {self.pretrained!r}); name an open_clip architecture to use pretrained weights")
+            raise ValueError(
+                "clip.pretrained must be empty when clip.model is 'trained' "
+                f"(got {self.pretrained!r}); name an open_clip architecture to use pretrained weights"
+            )
         problem = open_clip_problem(self.model, self.pretrained) if self.model != "trained" else None
         if problem:
             raise ValueError(problem)
         if self.train.seed in self.spread_seeds or len(set(self.spread_seeds)) != len(self.spread_seeds):
-            raise ValueError(f"clip.spread_seeds must be distinct and differ from clip.train.seed ({self.train.seed}), "
-                             f"got {self.spread_seeds}")
+            raise ValueError(
+                f"clip.spread_seeds must be distinct and differ from clip.train.seed ({self.train.seed}), "
+                f"got {self.spread_seeds}"
+            )
         missing = {"good", "clear", "blurry"} - set(self.prompts)
         if missing:
             raise ValueError(f"clip.prompts is missing {sorted(missing)[0]!r}")
@@ -271,7 +289,7 @@ class JudgeParams(Section):
     threads: NonNegativeInt
 
     @model_validator(mode="after")
-    def _floor_sizes(self) -> "JudgeParams":
+    def _floor_sizes(self) -> JudgeParams:
         _increasing(self.fid_floor_sizes, "judge.fid_floor_sizes")
         return self
 
@@ -283,7 +301,7 @@ class SelectParams(Section):
     weights: Annotated[dict[Literal["good", "clear", "blurry", "class_prob"], float], Field(min_length=1)]
 
     @model_validator(mode="after")
-    def _some_weight(self) -> "SelectParams":
+    def _some_weight(self) -> SelectParams:
         if not any(self.weights.values()):
             raise ValueError(f"select.weights must give at least one score a non-zero weight, got {self.weights}")
         return self
@@ -297,6 +315,7 @@ class SamplerRun(Section):
 
 class EvaluateParams(Section):
     seed: Seed
+    device: Device  # where the evaluation and study stages run their models
     samplers: Annotated[list[SamplerRun], Field(min_length=1)]  # the sampler study, at the default guidance
     sampler_per_class: PositiveInt
     snapshot_per_class: PositiveInt  # quality over training: images per class from each EMA snapshot
@@ -328,7 +347,7 @@ class GuidanceParams(Section):
     seed: Seed
 
     @model_validator(mode="after")
-    def _scales(self) -> "GuidanceParams":
+    def _scales(self) -> GuidanceParams:
         _increasing(self.scales, "guidance.scales")
         return self
 
@@ -377,52 +396,72 @@ class Params(Section):
     augmentation: AugmentationParams
 
     @model_validator(mode="after")
-    def _cross_section_rules(self) -> "Params":
+    def _cross_section_rules(self) -> Params:
         n_train, n_test, timesteps = self.data.size("train"), self.data.size("test"), self.diffusion.timesteps
         _at_most("select.k", self.select.k, "select.group_size", self.select.group_size)
         _at_most("select.group_size", self.select.group_size, "sample.per_class", self.sample.per_class)
         if self.sample.per_class % self.select.group_size:
-            raise ValueError(f"select.group_size ({self.select.group_size}) must divide sample.per_class "
-                             f"({self.sample.per_class})")
+            raise ValueError(
+                f"select.group_size ({self.select.group_size}) must divide sample.per_class ({self.sample.per_class})"
+            )
         _at_most("sample.grid_per_class", self.sample.grid_per_class, "sample.per_class", self.sample.per_class)
         _at_most("train.batch_size", self.train.batch_size, "the training images", n_train)
-        _less_than("train.warmup_steps", self.train.warmup_steps, "the training steps",
-                   total_steps(self.train.epochs, self.train.max_steps, n_train, self.train.batch_size))
+        _less_than(
+            "train.warmup_steps",
+            self.train.warmup_steps,
+            "the training steps",
+            total_steps(self.train.epochs, self.train.max_steps, n_train, self.train.batch_size),
+        )
         # every FID is shown next to the FID of as many real training images (its floor)
-        for key, per_class in (("sample.per_class", self.sample.per_class),
-                               ("evaluate.snapshot_per_class", self.evaluate.snapshot_per_class),
-                               ("evaluate.sampler_per_class", self.evaluate.sampler_per_class)):
+        for key, per_class in (
+            ("sample.per_class", self.sample.per_class),
+            ("evaluate.snapshot_per_class", self.evaluate.snapshot_per_class),
+            ("evaluate.sampler_per_class", self.evaluate.sampler_per_class),
+        ):
             _at_most(key, per_class, "the training images per class", n_train // len(CLASS_NAMES))
         _at_most("judge.batch_size", self.judge.batch_size, "the training images", n_train)
         _at_most("judge.fid_floor_sizes", max(self.judge.fid_floor_sizes), "the training images", n_train)
         _at_most("evaluate.loss_by_t_images", self.evaluate.loss_by_t_images, "the test images", n_test)
         _at_most("clip.validation_images", self.clip.validation_images, "the test images", n_test)
         _at_most("evaluate.loss_by_t_buckets", self.evaluate.loss_by_t_buckets, "diffusion.timesteps", timesteps)
-        for key, steps in (("sample.steps", self.sample.steps),
-                           ("sample.trajectory_steps", self.sample.trajectory_steps),
-                           ("evaluate.samplers", max(run.steps for run in self.evaluate.samplers))):
+        for key, steps in (
+            ("sample.steps", self.sample.steps),
+            ("sample.trajectory_steps", self.sample.trajectory_steps),
+            ("evaluate.samplers", max(run.steps for run in self.evaluate.samplers)),
+        ):
             _at_most(key, steps, "diffusion.timesteps", timesteps)
         _check_style_requests(self.sample.styles, self.style)
         return self
 
     @model_validator(mode="after")
-    def _measurement_rules(self) -> "Params":
+    def _measurement_rules(self) -> Params:
         a, archs = self.ablations, self.model.archs
-        for key, arch in [*((f"ablations.variants.{n}", v) for n, v in a.variants.items()),
-                          ("ablations.clip_alignment.arch", a.clip_alignment.arch)]:
+        for key, arch in [
+            *((f"ablations.variants.{n}", v) for n, v in a.variants.items()),
+            ("ablations.clip_alignment.arch", a.clip_alignment.arch),
+        ]:
             if arch not in archs:
                 raise ValueError(f"{key} is {arch!r}; valid: {', '.join(archs)}")
         if a.reference not in a.variants:
             raise ValueError(f"ablations.reference is {a.reference!r}; valid: {', '.join(a.variants)}")
         if "clip_alignment" in a.variants:
             raise ValueError("ablations.variants: the name clip_alignment belongs to ablations.clip_alignment")
-        _at_most("probes.wrong_timestep_images", self.probes.wrong_timestep_images, "the test images",
-                 self.data.size("test"))
-        _at_most("probes.timestep_shifts", max(abs(s) for s in self.probes.timestep_shifts), "diffusion.timesteps - 1",
-                 self.diffusion.timesteps - 1)
+        _at_most(
+            "probes.wrong_timestep_images", self.probes.wrong_timestep_images, "the test images", self.data.size("test")
+        )
+        _at_most(
+            "probes.timestep_shifts",
+            max(abs(s) for s in self.probes.timestep_shifts),
+            "diffusion.timesteps - 1",
+            self.diffusion.timesteps - 1,
+        )
         _at_most("augmentation.per_class", self.augmentation.per_class, "sample.per_class", self.sample.per_class)
-        _at_most("augmentation.batch_size", self.augmentation.batch_size,
-                 "the smallest training set (10 x augmentation.per_class)", 10 * self.augmentation.per_class)
+        _at_most(
+            "augmentation.batch_size",
+            self.augmentation.batch_size,
+            "the smallest training set (10 x augmentation.per_class)",
+            10 * self.augmentation.per_class,
+        )
         return self
 
 

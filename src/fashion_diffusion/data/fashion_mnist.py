@@ -3,6 +3,7 @@
 Debian's dataset-fashion-mnist ships the four .gz files with headers that differ from upstream,
 so the md5 is checked on the *decompressed* bytes. Elsewhere, torchvision downloads them.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -12,12 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
+from ..core.errors import InputError
 
-CLASS_NAMES = ["t-shirt", "trouser", "pullover", "dress", "coat",
-               "sandal", "shirt", "sneaker", "bag", "ankle boot"]
-SPLIT_SIZES = {"train": 60_000, "test": 10_000}
-IMAGE_SIDE = 28  # every image is IMAGE_SIDE x IMAGE_SIDE pixels
 IDX_MD5 = {  # of the decompressed idx bytes
     "train-images-idx3-ubyte": "f4a8712d7a061bf5bd6d2ca38dc4d50a",
     "train-labels-idx1-ubyte": "9018921c3c673c538a1fc5bad174d6f9",
@@ -35,7 +32,7 @@ def parse_idx(raw: bytes) -> np.ndarray:
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
         raise DataError("not an unsigned-byte idx file")
     ndim = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+    dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
     data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
     if data.size != int(np.prod(dims)):
         raise DataError(f"idx header says {dims} but holds {data.size} bytes")
@@ -61,14 +58,37 @@ def read_verified(folder: Path, stem: str) -> np.ndarray:
     return parse_idx(raw)
 
 
+def check_source(source: str, download_fallback: bool) -> None:
+    """What stage prepare needs from data.source, checked cheaply (files exist; their md5 is checked
+    by prepare): a folder holding the four idx files (each .gz or plain), or, with
+    data.download_fallback, no folder at all (prepare downloads)."""
+    folder = Path(source)
+    if folder.is_dir():
+        missing = [
+            f"{stem}.gz" for stem in IDX_MD5 if not (folder / f"{stem}.gz").is_file() and not (folder / stem).is_file()
+        ]
+        if missing:
+            raise DataError(
+                f"params.yaml: data.source: {folder} lacks {', '.join(missing)} (the four Fashion-MNIST "
+                "idx files; install Debian's dataset-fashion-mnist)"
+            )
+    elif not download_fallback:
+        problem = "not a folder" if folder.exists() else "folder not found"
+        raise DataError(
+            f"params.yaml: data.source: {folder}: {problem} (install Debian's dataset-fashion-mnist "
+            "or set data.download_fallback: true)"
+        )
+
+
 def find_source(source: str, download_fallback: bool, download_dir: str) -> Path:
     """The folder with the idx files: `source` if present, else torchvision's download."""
     folder = Path(source)
     if folder.is_dir():
         return folder
     if not download_fallback:
-        raise DataError(f"{folder}: folder not found (install Debian's dataset-fashion-mnist "
-                        "or set data.download_fallback: true)")
+        raise DataError(
+            f"{folder}: folder not found (install Debian's dataset-fashion-mnist or set data.download_fallback: true)"
+        )
     from torchvision.datasets import FashionMNIST
 
     print(f"{folder} not found; downloading Fashion-MNIST with torchvision into {download_dir}")

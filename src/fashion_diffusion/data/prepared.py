@@ -5,6 +5,7 @@
     class_names  (10,) str,  train_styles (N, A) int64 (style levels, see `style.bins`)
 Images enter the models as float tensors in [-1, 1] with shape (N, 1, H, W): `to_model_range`.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -14,8 +15,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..artifacts import load_arrays
-from .fashion_mnist import CLASS_NAMES, read_verified
+from ..config.constants import CLASS_NAMES
+from ..core.artifacts import load_arrays
+from .fashion_mnist import read_verified
 
 PREPARED = Path("data/prepared/fashion_mnist.npz")
 
@@ -40,6 +42,7 @@ class Dataset:
 
 def load_raw(folder: Path, train_limit: int = 0, test_limit: int = 0) -> Dataset:
     """Read and verify all four idx files; `*_limit > 0` keeps only the first N examples."""
+
     def take(a: np.ndarray, limit: int) -> np.ndarray:
         return a[:limit] if limit > 0 else a
 
@@ -55,23 +58,38 @@ def load_raw(folder: Path, train_limit: int = 0, test_limit: int = 0) -> Dataset
 def save_prepared(dataset: Dataset, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     styles = {} if dataset.train_styles is None else {"train_styles": dataset.train_styles}
-    np.savez_compressed(path, train_images=dataset.train_images, train_labels=dataset.train_labels,
-                        test_images=dataset.test_images, test_labels=dataset.test_labels,
-                        class_names=np.array(dataset.class_names), **styles)
+    np.savez_compressed(
+        path,
+        train_images=dataset.train_images,
+        train_labels=dataset.train_labels,
+        test_images=dataset.test_images,
+        test_labels=dataset.test_labels,
+        class_names=np.array(dataset.class_names),
+        **styles,
+    )
 
 
 def load_prepared(path: str | Path = PREPARED) -> Dataset:
     """The prepared arrays; a missing, corrupt or incomplete file is one ArtifactError line."""
-    f = load_arrays(path, ["train_images", "train_labels", "test_images", "test_labels", "class_names"],
-                    made_by="prepare")
-    return Dataset(f["train_images"], f["train_labels"], f["test_images"], f["test_labels"],
-                   [str(c) for c in f["class_names"]], f.get("train_styles"))
+    f = load_arrays(
+        path, ["train_images", "train_labels", "test_images", "test_labels", "class_names"], made_by="prepare"
+    )
+    return Dataset(
+        f["train_images"],
+        f["train_labels"],
+        f["test_images"],
+        f["test_labels"],
+        [str(c) for c in f["class_names"]],
+        f.get("train_styles"),
+    )
 
 
 def balanced_draw(labels: np.ndarray, per_class: int, seed: int) -> np.ndarray:
     """Indices of `per_class` items of every class in labels (N,), drawn without replacement, class-major."""
     rng = np.random.default_rng(seed)
-    return np.concatenate([rng.choice(np.flatnonzero(labels == c), per_class, replace=False) for c in np.unique(labels)])
+    return np.concatenate(
+        [rng.choice(np.flatnonzero(labels == c), per_class, replace=False) for c in np.unique(labels)]
+    )
 
 
 def to_model_range(images: np.ndarray | torch.Tensor) -> torch.Tensor:

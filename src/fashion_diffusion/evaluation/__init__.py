@@ -1,1 +1,2 @@
-"""Measuring the generator with the independent judge: FID, accuracy, and the studies built on them."""
+"""Measuring the generator with the independent judge: sample sets, the judge's reference, paired comparisons and
+costs shared by the studies."""

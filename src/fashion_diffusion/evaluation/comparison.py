@@ -5,17 +5,19 @@ Sets generated from the same seed and labels start from the same noise, image fo
 of every set and of the base form a pair: the pairs are resampled together, within each requested
 class (a paired bootstrap). The base's FID is computed once per resample and shared by all sets.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
-from .bootstrap import Estimate, one_blas_thread, percentile_interval, resample_indices
-from .metrics import GaussianReference
+from ..stats.bootstrap import Estimate, one_blas_thread, percentile_interval, resample_indices
+from ..stats.metrics import GaussianReference
 from .reference import Scores
 
 
-def paired_differences(base: Scores, others: dict[str, Scores], gaussian: GaussianReference, resamples: int,
-                       seed: int) -> dict[str, dict[str, Estimate]]:
+def paired_differences(
+    base: Scores, others: dict[str, Scores], gaussian: GaussianReference, resamples: int, seed: int
+) -> dict[str, dict[str, Estimate]]:
     """name -> {"accuracy_difference", "fid_difference"}: each set of `others` minus `base`; positive
     accuracy or negative FID favours the set. FID is measured against `gaussian` (the real test set)."""
     for name, other in others.items():
@@ -31,6 +33,8 @@ def paired_differences(base: Scores, others: dict[str, Scores], gaussian: Gaussi
         correct = other.correct.astype(float) - base_correct
         differences[name] = {
             "accuracy_difference": Estimate(float(correct.mean()), *percentile_interval(correct[index].mean(axis=1))),
-            "fid_difference": Estimate(gaussian.fid(other.features) - gaussian.fid(base.features),
-                                       *percentile_interval(fids[name] - base_fid))}
+            "fid_difference": Estimate(
+                gaussian.fid(other.features) - gaussian.fid(base.features), *percentile_interval(fids[name] - base_fid)
+            ),
+        }
     return differences

@@ -1,5 +1,6 @@
 """What an architecture costs: parameters, forward FLOPs (at any resolution), training-step time and
 peak memory, the last two measured in a fresh process so that its peak resident memory is its own."""
+
 from __future__ import annotations
 
 import multiprocessing
@@ -49,18 +50,26 @@ def _bench_child(model_config: dict, image_shape, batch: int, steps: int, bf16: 
         optimizer.step()
         times.append(time.perf_counter() - began)
     peak = peak_rss_mib()
-    queue.put({"step_seconds": float(np.median(times[1:])), "peak_rss_mib": peak,
-               "rss_above_baseline_mib": peak - baseline})
+    queue.put(
+        {"step_seconds": float(np.median(times[1:])), "peak_rss_mib": peak, "rss_above_baseline_mib": peak - baseline}
+    )
 
 
-def arch_cost(model_config: DenoiserConfig, image_shape: tuple[int, int, int], batch: int, steps: int, bf16: bool) -> dict:
+def arch_cost(
+    model_config: DenoiserConfig, image_shape: tuple[int, int, int], batch: int, steps: int, bf16: bool
+) -> dict:
     """Parameters, FLOPs per image, median training-step time and peak memory of one architecture,
     measured on the CPU in a fresh process (so its peak resident memory is its own)."""
     model = build_denoiser(model_config)
     result = in_fresh_process(_bench_child, model_config.to_dict(), image_shape, batch, steps, bf16)
-    return {"parameters": count_parameters(model), "gflops_per_image": flops_per_image(model, image_shape) / 1e9,
-            "step_seconds": result["step_seconds"], "images_per_second": batch / result["step_seconds"],
-            "peak_rss_mib": result["peak_rss_mib"], "rss_above_baseline_mib": result["rss_above_baseline_mib"]}
+    return {
+        "parameters": count_parameters(model),
+        "gflops_per_image": flops_per_image(model, image_shape) / 1e9,
+        "step_seconds": result["step_seconds"],
+        "images_per_second": batch / result["step_seconds"],
+        "peak_rss_mib": result["peak_rss_mib"],
+        "rss_above_baseline_mib": result["rss_above_baseline_mib"],
+    }
 
 
 def in_fresh_process(target, *args) -> dict:

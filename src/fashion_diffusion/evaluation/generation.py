@@ -1,4 +1,5 @@
 """Sample sets for evaluation: every class, the same count each, from a seeded generator."""
+
 from __future__ import annotations
 
 import time
@@ -25,6 +26,13 @@ def generate(model: Denoiser, info: ModelInfo, per_class: int, sampling: Samplin
     device = next(model.parameters()).device
     labels = torch.arange(len(info.class_names), device=device).repeat_interleave(per_class)
     began = time.perf_counter()
-    images, _ = sample(model, info.schedule(), labels, generator=torch.Generator().manual_seed(seed),
-                       image_shape=info.image_shape, prediction=info.prediction, **sampling.kwargs())
+    images, _ = sample(
+        model,
+        info.schedule(),
+        labels,
+        generator=torch.Generator().manual_seed(seed),
+        image_shape=info.image_shape,
+        prediction=info.prediction,
+        **sampling.kwargs(),
+    )
     return Generated(to_uint8(images), labels.cpu().numpy(), time.perf_counter() - began)

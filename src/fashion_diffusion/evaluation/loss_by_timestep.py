@@ -1,5 +1,6 @@
 """Held-out noise-prediction error: per image (with the timestep the model is told, true or not),
 and by timestep bucket (where in the diffusion process the model errs)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -11,9 +12,17 @@ from ..model.unet import Denoiser
 
 
 @torch.no_grad()
-def noise_prediction_errors(model: Denoiser, schedule: NoiseSchedule, prediction: str, images: torch.Tensor,
-                            class_labels: torch.Tensor, t: torch.Tensor, noise: torch.Tensor,
-                            told_t: torch.Tensor | None = None, batch_size: int = 256) -> torch.Tensor:
+def noise_prediction_errors(
+    model: Denoiser,
+    schedule: NoiseSchedule,
+    prediction: str,
+    images: torch.Tensor,
+    class_labels: torch.Tensor,
+    t: torch.Tensor,
+    noise: torch.Tensor,
+    told_t: torch.Tensor | None = None,
+    batch_size: int = 256,
+) -> torch.Tensor:
     """Per-image MSE between the noise and the model's noise prediction on x_t = q_sample(x_0, t, noise).
 
     images (N, C, H, W) in [-1, 1], class_labels (N,), t (N,) int64, noise (N, C, H, W). The model is
@@ -35,8 +44,16 @@ def noise_prediction_errors(model: Denoiser, schedule: NoiseSchedule, prediction
     return torch.cat(errors)
 
 
-def loss_by_timestep(model: Denoiser, schedule: NoiseSchedule, prediction: str, images: torch.Tensor,
-                     class_labels: torch.Tensor, buckets: int, seed: int, batch_size: int = 256) -> pd.DataFrame:
+def loss_by_timestep(
+    model: Denoiser,
+    schedule: NoiseSchedule,
+    prediction: str,
+    images: torch.Tensor,
+    class_labels: torch.Tensor,
+    buckets: int,
+    seed: int,
+    batch_size: int = 256,
+) -> pd.DataFrame:
     """MSE of the noise prediction on held-out images, for t bucketed into `buckets` equal ranges.
 
     Each image is evaluated at one t per bucket (drawn uniformly within it). Returns a table with
@@ -48,7 +65,8 @@ def loss_by_timestep(model: Denoiser, schedule: NoiseSchedule, prediction: str, 
     for low, high in zip(edges[:-1], edges[1:]):
         t = torch.randint(int(low), int(high), (images.shape[0],), generator=generator)
         noise = torch.randn(images.shape, generator=generator)
-        errors = noise_prediction_errors(model, schedule, prediction, images, class_labels, t, noise,
-                                         batch_size=batch_size)
+        errors = noise_prediction_errors(
+            model, schedule, prediction, images, class_labels, t, noise, batch_size=batch_size
+        )
         rows.append({"t_low": int(low), "t_high": int(high), "mse": errors.mean().item()})
     return pd.DataFrame(rows)

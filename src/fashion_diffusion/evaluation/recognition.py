@@ -1,4 +1,5 @@
 """When a denoising trajectory becomes recognisable: the judge along the predicted x0."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,11 +8,12 @@ import pandas as pd
 from ..data.prepared import to_model_range
 from ..scoring.judge.inference import predict_proba
 from ..scoring.judge.net import JudgeNet
-from . import metrics
+from ..stats import metrics
 
 
-def recognition(judge: JudgeNet, x0_frames: np.ndarray, labels: np.ndarray,
-                fractions: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+def recognition(
+    judge: JudgeNet, x0_frames: np.ndarray, labels: np.ndarray, fractions: np.ndarray
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Recognition point of each trajectory, and the judge's mean probability of the requested class
     at each recorded fraction, per class.  x0_frames: uint8 (S, N, H, W) predicted x0 along the way."""
     s, n = x0_frames.shape[:2]
@@ -20,8 +22,13 @@ def recognition(judge: JudgeNet, x0_frames: np.ndarray, labels: np.ndarray,
     points = metrics.recognition_point(probs, labels, fractions)
     per_image = pd.DataFrame({"label": labels, "recognition_point": points})
     requested = probs[:, np.arange(n), labels]  # (S, N)
-    curve = pd.DataFrame([{"label": int(c), "fraction": float(f), "probability": float(requested[i, labels == c].mean())}
-                          for c in np.unique(labels) for i, f in enumerate(fractions)])
+    curve = pd.DataFrame(
+        [
+            {"label": int(c), "fraction": float(f), "probability": float(requested[i, labels == c].mean())}
+            for c in np.unique(labels)
+            for i, f in enumerate(fractions)
+        ]
+    )
     return per_image, curve
 
 
@@ -29,8 +36,12 @@ def per_class_summary(points: pd.DataFrame, class_names: list[str]) -> pd.DataFr
     """Median and quartiles of the recognition point per class, and how many never settled."""
     by_class = points.groupby("label")["recognition_point"]
     index = range(len(class_names))
-    return pd.DataFrame({"class": class_names,
-                         "median": by_class.median().reindex(index).values,
-                         "q25": by_class.quantile(0.25).reindex(index).values,
-                         "q75": by_class.quantile(0.75).reindex(index).values,
-                         "unrecognised": by_class.apply(lambda s: int(s.isna().sum())).reindex(index).values})
+    return pd.DataFrame(
+        {
+            "class": class_names,
+            "median": by_class.median().reindex(index).values,
+            "q25": by_class.quantile(0.25).reindex(index).values,
+            "q75": by_class.quantile(0.75).reindex(index).values,
+            "unrecognised": by_class.apply(lambda s: int(s.isna().sum())).reindex(index).values,
+        }
+    )

@@ -4,6 +4,7 @@ All FIDs are computed in the judge's penultimate feature space against the real 
 next to its floor: the FID of the same number of real training images, so a number has a scale
 (FID is biased upwards at small n, by an amount that depends on n).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,13 +16,14 @@ import torch
 from ..data.prepared import to_model_range
 from ..scoring.judge.inference import features, predict_proba
 from ..scoring.judge.net import JudgeNet
-from . import metrics
-from .bootstrap import Estimate, bootstrap, mean_estimate
+from ..stats import metrics
+from ..stats.bootstrap import Estimate, bootstrap, mean_estimate
 
 
 @dataclass
 class Scores:
     """The judge's view of one set of generated images (requested labels (N,))."""
+
     probs: np.ndarray  # (N, classes) judge probabilities
     features: np.ndarray  # (N, D) judge penultimate features
     labels: np.ndarray  # (N,) requested classes
@@ -45,12 +47,13 @@ def judge_samples(judge: JudgeNet, images: np.ndarray, labels: np.ndarray) -> Sc
 @dataclass
 class Reference:
     """The judge and the real test set it measures against."""
+
     judge: JudgeNet
     test_features: np.ndarray  # (M, D)
     num_classes: int
 
     @classmethod
-    def build(cls, judge: JudgeNet, test_images: torch.Tensor, num_classes: int) -> "Reference":
+    def build(cls, judge: JudgeNet, test_images: torch.Tensor, num_classes: int) -> Reference:
         return cls(judge, features(judge, test_images).numpy(), num_classes)
 
     def judge_images(self, images: np.ndarray, labels: np.ndarray) -> Scores:
@@ -60,8 +63,12 @@ class Reference:
         """Point values: FID, accuracy (overall and per class) and mean confidence."""
         scores = self.judge_images(images, labels)
         accuracy, per_class = metrics.class_accuracy(scores.probs, scores.labels, self.num_classes)
-        return {"fid": metrics.fid(scores.features, self.test_features), "accuracy": accuracy,
-                "per_class_accuracy": per_class, "confidence": float(scores.confidence.mean())}
+        return {
+            "fid": metrics.fid(scores.features, self.test_features),
+            "accuracy": accuracy,
+            "per_class_accuracy": per_class,
+            "confidence": float(scores.confidence.mean()),
+        }
 
     @cached_property
     def gaussian(self) -> metrics.GaussianReference:
@@ -71,19 +78,35 @@ class Reference:
     def headline(self, scores: Scores, resamples: int, seed: int) -> dict[str, Estimate]:
         """FID, KID, accuracy and confidence, each with a bootstrap interval over the samples
         (resampled within each requested class, so every resample keeps the class balance)."""
-        fid = bootstrap(lambda idx: self.gaussian.fid(scores.features[idx]),
-                        len(scores.labels), resamples, seed, strata=scores.labels, method="basic")
+        fid = bootstrap(
+            lambda idx: self.gaussian.fid(scores.features[idx]),
+            len(scores.labels),
+            resamples,
+            seed,
+            strata=scores.labels,
+            method="basic",
+        )
         kid_value = metrics.kid(scores.features, self.test_features, seed=seed)
-        kid = bootstrap(lambda idx: metrics.kid(scores.features[idx], self.test_features, subsets=5, seed=seed),
-                        len(scores.labels), max(20, resamples // 10), seed, strata=scores.labels,
-                        method="basic", value=kid_value)
-        return {"fid": fid, "kid": kid,
-                "accuracy": mean_estimate(scores.correct, resamples, seed, strata=scores.labels),
-                "confidence": mean_estimate(scores.confidence, resamples, seed, strata=scores.labels)}
+        kid = bootstrap(
+            lambda idx: metrics.kid(scores.features[idx], self.test_features, subsets=5, seed=seed),
+            len(scores.labels),
+            max(20, resamples // 10),
+            seed,
+            strata=scores.labels,
+            method="basic",
+            value=kid_value,
+        )
+        return {
+            "fid": fid,
+            "kid": kid,
+            "accuracy": mean_estimate(scores.correct, resamples, seed, strata=scores.labels),
+            "confidence": mean_estimate(scores.confidence, resamples, seed, strata=scores.labels),
+        }
 
 
-def fid_floors(judge: JudgeNet, train_images: torch.Tensor, test_features: np.ndarray, sizes: list[int],
-               seed: int) -> dict[int, float]:
+def fid_floors(
+    judge: JudgeNet, train_images: torch.Tensor, test_features: np.ndarray, sizes: list[int], seed: int
+) -> dict[int, float]:
     """FID of n real training images (one seeded draw, nested across n) against the test features, per n.
 
     What a perfect generator would score with n samples against the same reference set."""

@@ -5,14 +5,15 @@ k", repeated); in each group the k images with the highest combined CLIP score a
 gain of selection is measured per group as the judge accuracy of its kept images minus that of
 the whole group (the expected accuracy of k kept at random), with a bootstrap interval over groups.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
-from .bootstrap import Estimate, mean_estimate
-from .metrics import spearman
+from ..core.errors import InputError
+from ..stats.bootstrap import Estimate, mean_estimate
+from ..stats.metrics import spearman
 
 
 class SelectionError(InputError, ValueError):
@@ -23,8 +24,9 @@ def combined_score(scores: pd.DataFrame, weights: dict[str, float]) -> np.ndarra
     """Weighted sum of score columns: sum_c weights[c] * scores[c] -> float64 (N,)."""
     unknown = [name for name in weights if name not in scores.columns]
     if unknown:
-        raise SelectionError(f"select.weights: unknown score {unknown[0]!r} "
-                             f"(columns: {', '.join(map(str, scores.columns))})")
+        raise SelectionError(
+            f"select.weights: unknown score {unknown[0]!r} (columns: {', '.join(map(str, scores.columns))})"
+        )
     total = np.zeros(len(scores), dtype=np.float64)
     for name, weight in weights.items():
         total += weight * scores[name].to_numpy(dtype=np.float64)
@@ -63,9 +65,17 @@ def random_k(groups: np.ndarray, k: int, seed: int) -> np.ndarray:
     return mask
 
 
-def selection_effect(labels: np.ndarray, groups: np.ndarray, mask: np.ndarray, random_mask: np.ndarray,
-                     judge_correct: np.ndarray, judge_confidence: np.ndarray, clip_score: np.ndarray,
-                     resamples: int, seed: int) -> dict[str, float]:
+def selection_effect(
+    labels: np.ndarray,
+    groups: np.ndarray,
+    mask: np.ndarray,
+    random_mask: np.ndarray,
+    judge_correct: np.ndarray,
+    judge_confidence: np.ndarray,
+    clip_score: np.ndarray,
+    resamples: int,
+    seed: int,
+) -> dict[str, float]:
     """Judge accuracy and confidence of the selected, rejected, random-k and all images, the gain
     of selection with its interval, and the CLIP-judge rank agreement.
 
@@ -82,8 +92,13 @@ def selection_effect(labels: np.ndarray, groups: np.ndarray, mask: np.ndarray, r
         effect[f"{name}_confidence"] = _mean(judge_confidence[members])
         effect[f"{name}_n"] = int(members.sum())
     effect |= selection_gain(groups, mask, correct, resamples, seed).as_dict("gain")
-    per_class = np.array([spearman(clip_score[labels == c], judge_confidence[labels == c])
-                          for c in np.unique(labels) if (labels == c).sum() >= 2])
+    per_class = np.array(
+        [
+            spearman(clip_score[labels == c], judge_confidence[labels == c])
+            for c in np.unique(labels)
+            if (labels == c).sum() >= 2
+        ]
+    )
     effect["clip_judge_spearman"] = _mean(per_class[~np.isnan(per_class)])
     effect["groups"] = int(len(np.unique(groups)))
     return effect

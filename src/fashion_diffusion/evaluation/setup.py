@@ -1,5 +1,6 @@
 """What every judge-based evaluation stage starts from: the data, the judge and its reference
 features of the real test set, and (optionally) the trained denoiser."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -7,13 +8,13 @@ from dataclasses import dataclass, field
 import torch
 
 from ..config import Params
+from ..core.runtime import resolve_device
 from ..data.prepared import Dataset, load_prepared, to_model_range
 from ..model.checkpoint import DIFFUSION_MODEL, ModelInfo, load_denoiser
 from ..model.unet import Denoiser
-from ..runtime import resolve_device
 from ..scoring.judge.inference import load_judge
-from .bootstrap import flat_estimates
-from .metrics import class_accuracy
+from ..stats.bootstrap import flat_estimates
+from ..stats.metrics import class_accuracy
 from .reference import Reference, Scores, fid_floors
 
 
@@ -40,12 +41,17 @@ class EvaluationSetup:
         headline = self.reference.headline(scores, resamples, seed)
         floor = self.fid_floor(len(scores.labels), seed)
         per_class = class_accuracy(scores.probs, scores.labels, self.reference.num_classes)[1]
-        return {**flat_estimates(headline), "fid_floor": floor, "fid_over_floor": headline["fid"].value / floor,
-                "samples": len(scores.labels), "per_class_accuracy": per_class.tolist()}
+        return {
+            **flat_estimates(headline),
+            "fid_floor": floor,
+            "fid_over_floor": headline["fid"].value / floor,
+            "samples": len(scores.labels),
+            "per_class_accuracy": per_class.tolist(),
+        }
 
 
 def load_setup(p: Params, with_model: bool = True) -> EvaluationSetup:
-    device = resolve_device(p.train.device, "train.device")
+    device = resolve_device(p.evaluate.device, "evaluate.device")
     data = load_prepared()
     reference = Reference.build(load_judge(), to_model_range(data.test_images), len(data.class_names))
     if not with_model:

@@ -8,6 +8,7 @@ Settings not given come with the model: params.yaml's `sample` section for a che
 logged with an MLflow model. Every class starts from the same seeded noise, so a grid column shows
 the classes from one starting point.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,24 +16,44 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from ..config.sampler_names import SAMPLERS
 from ..model.checkpoint import DIFFUSION_MODEL
-from ..model.sampler_names import SAMPLERS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--class", dest="classes", nargs="+", default=["all"], metavar="NAME",
-                        help="class names (sandal, 'ankle boot', ...) or all (default)")
+    parser.add_argument(
+        "--class",
+        dest="classes",
+        nargs="+",
+        default=["all"],
+        metavar="NAME",
+        help="class names (sandal, 'ankle boot', ...) or all (default)",
+    )
     parser.add_argument("--n", type=int, default=8, help="images per class (default 8)")
-    parser.add_argument("--out", type=Path, action="append", required=True,
-                        help="a .png grid and/or an .npz of the images (repeat for both)")
-    parser.add_argument("--model", default=str(DIFFUSION_MODEL),
-                        help=f"a checkpoint or an MLflow model URI such as models:/fashion-diffusion/1 (default {DIFFUSION_MODEL})")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        action="append",
+        required=True,
+        help="a .png grid and/or an .npz of the images (repeat for both)",
+    )
+    parser.add_argument(
+        "--model",
+        default=str(DIFFUSION_MODEL),
+        help=f"a checkpoint or an MLflow model URI such as models:/fashion-diffusion/1 (default {DIFFUSION_MODEL})",
+    )
     parser.add_argument("--sampler", help=f"one of {', '.join(SAMPLERS)} (default: the model's)")
     parser.add_argument("--steps", type=int, help="sampler steps (default: the model's)")
     parser.add_argument("--eta", type=float, help="DDIM noise level in [0, 1] (default: the model's)")
     parser.add_argument("--guidance", type=float, help="classifier-free guidance scale (default: the model's)")
-    parser.add_argument("--style", dest="styles", action="append", default=[], metavar="ATTRIBUTE=LEVEL",
-                        help="e.g. ink=bold, slant=left (repeatable)")
+    parser.add_argument(
+        "--style",
+        dest="styles",
+        action="append",
+        default=[],
+        metavar="ATTRIBUTE=LEVEL",
+        help="e.g. ink=bold, slant=left (repeatable)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the starting noise (default 0)")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
@@ -41,7 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> None:
     import numpy as np
 
-    from ..runtime import resolve_device
+    from ..core.runtime import resolve_device
     from . import files
     from .requests import checked_count, class_indices
     from .source import load_generator

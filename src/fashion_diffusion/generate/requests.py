@@ -1,10 +1,11 @@
 """What a user asks for: classes by name (or `all`), how many images of each, and a seed; each
 problem is one line naming the bad value."""
+
 from __future__ import annotations
 
 import re
 
-from ..errors import InputError
+from ..core.errors import InputError
 
 MAX_PER_CLASS = 10_000  # images of one class in one call; more is a typo, not a request
 

@@ -2,6 +2,7 @@
 params.yaml for the sampling defaults and data/prepared/style_bins.json), or an MLflow model URI
 such as `models:/fashion-diffusion/3` or `runs:/<run id>/generator` (loaded as the pyfunc model the
 pipeline logged, which carries its own defaults and style bins)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import torch
 
 from ..config import load_params
-from ..errors import InputError
+from ..core.errors import InputError
 from ..model.samplers import Sampling
 from ..style.bins import STYLE_BINS
 from .generator import Generator

@@ -5,6 +5,7 @@ Conditioning (one vector per image, added to the features inside every block):
 The class table has `num_classes + 1` rows (the last is the null class for classifier-free
 guidance); each style attribute table has `levels + 1` rows (the last is "no style requested").
 """
+
 from __future__ import annotations
 
 import math

@@ -1,4 +1,5 @@
 """The trained denoiser on disk (`models/diffusion.pt`): weights, EMA weights and what rebuilds it."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,8 +7,8 @@ from pathlib import Path
 
 import torch
 
-from ..artifacts import load_checkpoint, rebuilding, require_keys, save_atomic
 from ..config import DiffusionParams
+from ..core.artifacts import load_checkpoint, rebuilding, require_keys, save_atomic
 from .schedule import NoiseSchedule, cosine_schedule
 from .unet import Denoiser, DenoiserConfig, build_denoiser
 
@@ -18,6 +19,7 @@ KEYS = ["denoiser", "diffusion", "image_shape", "class_names", "style_attributes
 @dataclass
 class ModelInfo:
     """What a trained denoiser was trained on and with."""
+
     config: DenoiserConfig
     diffusion: dict  # timesteps, cosine_s
     image_shape: tuple[int, int, int]
@@ -34,10 +36,19 @@ class ModelInfo:
 
 
 def save_denoiser(path: Path, model: Denoiser, ema_model: Denoiser, info: ModelInfo) -> None:
-    save_atomic({"denoiser": info.config.to_dict(), "diffusion": dict(info.diffusion),
-                 "image_shape": list(info.image_shape), "class_names": list(info.class_names),
-                 "style_attributes": list(info.style_attributes), "steps": info.steps,
-                 "model": model.state_dict(), "ema": ema_model.state_dict()}, path)
+    save_atomic(
+        {
+            "denoiser": info.config.to_dict(),
+            "diffusion": dict(info.diffusion),
+            "image_shape": list(info.image_shape),
+            "class_names": list(info.class_names),
+            "style_attributes": list(info.style_attributes),
+            "steps": info.steps,
+            "model": model.state_dict(),
+            "ema": ema_model.state_dict(),
+        },
+        path,
+    )
 
 
 def load_denoiser(path: str | Path, device: torch.device, use_ema: bool = True) -> tuple[Denoiser, ModelInfo]:
@@ -47,8 +58,14 @@ def load_denoiser(path: str | Path, device: torch.device, use_ema: bool = True) 
     require_keys(state, KEYS, path)
     with rebuilding(path):
         diffusion = DiffusionParams.model_validate(state["diffusion"]).model_dump()
-        info = ModelInfo(DenoiserConfig(**state["denoiser"]), diffusion, tuple(state["image_shape"]),
-                         list(state["class_names"]), list(state["style_attributes"]), int(state["steps"]))
+        info = ModelInfo(
+            DenoiserConfig(**state["denoiser"]),
+            diffusion,
+            tuple(state["image_shape"]),
+            list(state["class_names"]),
+            list(state["style_attributes"]),
+            int(state["steps"]),
+        )
         model = build_denoiser(info.config).to(device)
         model.load_state_dict(state["ema" if use_ema else "model"])
     return model.eval(), info

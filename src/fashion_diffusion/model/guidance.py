@@ -7,6 +7,7 @@ for the model's output (noise eps or velocity v: the combination is linear, so t
 serves both), so guidance_scale 0 is the conditional model alone. The unconditional pass uses the null class
 and null styles that training dropped labels to (`train.p_uncond`, `train.p_style_drop`).
 """
+
 from __future__ import annotations
 
 import torch
@@ -14,8 +15,14 @@ import torch
 from .unet import Denoiser
 
 
-def guided_output(model: Denoiser, x: torch.Tensor, t: torch.Tensor, class_labels: torch.Tensor,
-               style_labels: torch.Tensor | None, guidance_scale: float) -> torch.Tensor:
+def guided_output(
+    model: Denoiser,
+    x: torch.Tensor,
+    t: torch.Tensor,
+    class_labels: torch.Tensor,
+    style_labels: torch.Tensor | None,
+    guidance_scale: float,
+) -> torch.Tensor:
     """Classifier-free guidance; guidance_scale 0 returns the conditional prediction alone."""
     if guidance_scale == 0:
         return model(x, t, class_labels, style_labels)

@@ -14,6 +14,7 @@ Our DDIM step, per step from t to the previous kept step t' (diffusers' DDIMSche
 DPM-Solver++ runs with the exact betas of our schedule and x0 clipped to [-1, 1] (its thresholding with
 sample_max_value 1). All noise comes from the caller's CPU generator, so results match across devices.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
@@ -22,9 +23,9 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from ..config.sampler_names import SAMPLERS
 from ..data.prepared import to_uint8
 from .guidance import guided_output
-from .sampler_names import SAMPLERS
 from .schedule import NoiseSchedule, extract, to_x0
 from .unet import Denoiser
 
@@ -36,7 +37,7 @@ class Trajectory:
     x0_pred: torch.Tensor  # (S, N, C, H, W)
 
     def frames(self, name: str) -> np.ndarray:
-        """"x_t" or "x0_pred" as uint8 images (S, N, H, W)."""
+        """ "x_t" or "x0_pred" as uint8 images (S, N, H, W)."""
         return np.stack([to_uint8(frame) for frame in getattr(self, name)])
 
 
@@ -47,29 +48,31 @@ def ddim_timesteps(total: int, steps: int) -> torch.Tensor:
     return torch.linspace(total - 1, 0, steps).round().long()
 
 
-
-
 @dataclass(frozen=True)
 class Sampling:
     """A named sampler with its settings: `sample(..., **sampling.kwargs())`."""
+
     sampler: str
     steps: int
     eta: float
     guidance_scale: float
-    bf16: bool = False
-    batch_size: int = 0
+    bf16: bool
+    batch_size: int  # images per model call; 0 = all at once
 
     @classmethod
-    def of(cls, settings) -> "Sampling":
+    def of(cls, settings) -> Sampling:
         """From an object with these attributes (params.yaml's `sample` section)."""
-        return cls(settings.sampler, settings.steps, settings.eta, settings.guidance_scale, settings.bf16,
-                   settings.batch_size)
+        return cls(
+            settings.sampler, settings.steps, settings.eta, settings.guidance_scale, settings.bf16, settings.batch_size
+        )
 
     def kwargs(self) -> dict:
         return asdict(self)
 
-    def replace(self, **changes) -> "Sampling":
+    def replace(self, **changes) -> Sampling:
         return replace(self, **changes)
+
+
 DPM_ALGORITHMS = {"dpmpp_2m": "dpmsolver++", "dpmpp_2m_sde": "sde-dpmsolver++"}
 
 
@@ -84,11 +87,24 @@ def sampler_settings(sampler: str, steps: int, eta: float, timesteps: int) -> tu
 
 
 @torch.no_grad()
-def sample(model: Denoiser, schedule: NoiseSchedule, class_labels: torch.Tensor, *, steps: int, eta: float,
-           guidance_scale: float, generator: torch.Generator, style_labels: torch.Tensor | None = None,
-           image_shape: tuple[int, int, int] = (1, 28, 28), record_every: int = 0, progress: bool = True,
-           sampler: str = "ddim", prediction: str = "epsilon", bf16: bool = False,
-           batch_size: int = 0) -> tuple[torch.Tensor, Trajectory | None]:
+def sample(
+    model: Denoiser,
+    schedule: NoiseSchedule,
+    class_labels: torch.Tensor,
+    *,
+    steps: int,
+    eta: float,
+    guidance_scale: float,
+    generator: torch.Generator,
+    sampler: str,
+    prediction: str,
+    image_shape: tuple[int, int, int],
+    style_labels: torch.Tensor | None = None,
+    record_every: int = 0,
+    progress: bool = True,
+    bf16: bool = False,
+    batch_size: int = 0,
+) -> tuple[torch.Tensor, Trajectory | None]:
     """Generate one image per entry of class_labels (N,) with a named sampler (see `SAMPLERS`;
     `steps`/`eta` as returned by `sampler_settings`).
 
@@ -107,29 +123,54 @@ def sample(model: Denoiser, schedule: NoiseSchedule, class_labels: torch.Tensor,
         styles = None if style_labels is None else style_labels[part]
         predict = _predictor(model, class_labels[part], styles, guidance_scale, bf16)
         run = _ddim_loop if sampler in ("ddim", "ddpm") else _dpm_loop
-        results.append(run(predict, schedule.to(class_labels.device), noise[part].to(class_labels.device), steps, eta,
-                           generator, prediction, record_every, progress and start == 0, DPM_ALGORITHMS.get(sampler)))
+        results.append(
+            run(
+                predict,
+                schedule.to(class_labels.device),
+                noise[part].to(class_labels.device),
+                steps,
+                eta,
+                generator,
+                prediction,
+                record_every,
+                progress and start == 0,
+                DPM_ALGORITHMS.get(sampler),
+            )
+        )
     images = torch.cat([r[0] for r in results])
     records = [r[1] for r in results]
     trajectory = None
     if record_every:
-        trajectory = Trajectory(records[0][0], torch.cat([r[1] for r in records], dim=1),
-                                torch.cat([r[2] for r in records], dim=1))
+        trajectory = Trajectory(
+            records[0][0], torch.cat([r[1] for r in records], dim=1), torch.cat([r[2] for r in records], dim=1)
+        )
     return images.clamp(-1, 1), trajectory
 
 
-def _predictor(model: Denoiser, class_labels: torch.Tensor, style_labels: torch.Tensor | None, guidance_scale: float,
-               bf16: bool):
+def _predictor(
+    model: Denoiser, class_labels: torch.Tensor, style_labels: torch.Tensor | None, guidance_scale: float, bf16: bool
+):
     device = class_labels.device
 
     def predict(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
             return guided_output(model, x, t, class_labels, style_labels, guidance_scale).float()
+
     return predict
 
 
-def _ddim_loop(predict, schedule: NoiseSchedule, x: torch.Tensor, steps: int, eta: float, generator: torch.Generator,
-               prediction: str, record_every: int, progress: bool, _algorithm) -> tuple[torch.Tensor, tuple | None]:
+def _ddim_loop(
+    predict,
+    schedule: NoiseSchedule,
+    x: torch.Tensor,
+    steps: int,
+    eta: float,
+    generator: torch.Generator,
+    prediction: str,
+    record_every: int,
+    progress: bool,
+    _algorithm,
+) -> tuple[torch.Tensor, tuple | None]:
     n, device = x.shape[0], x.device
     timesteps = ddim_timesteps(schedule.timesteps, steps).to(device)
     records = _Records(record_every, steps)
@@ -142,29 +183,57 @@ def _ddim_loop(predict, schedule: NoiseSchedule, x: torch.Tensor, steps: int, et
     return x, records.stacked()
 
 
-def ddim_step(schedule: NoiseSchedule, x: torch.Tensor, t: torch.Tensor, t_prev: torch.Tensor | None,
-              x0_pred: torch.Tensor, eta: float, noise: torch.Tensor) -> torch.Tensor:
+def ddim_step(
+    schedule: NoiseSchedule,
+    x: torch.Tensor,
+    t: torch.Tensor,
+    t_prev: torch.Tensor | None,
+    x0_pred: torch.Tensor,
+    eta: float,
+    noise: torch.Tensor,
+) -> torch.Tensor:
     """Steps 2-4 of the recipe above: x_t -> x_{t'} given the (clipped) x0 prediction; t_prev None = the end."""
     alpha_bar_t = extract(schedule.alpha_bars, t, x.shape)
-    alpha_bar_prev = extract(schedule.alpha_bars, t_prev, x.shape) if t_prev is not None else torch.ones_like(alpha_bar_t)
+    alpha_bar_prev = (
+        extract(schedule.alpha_bars, t_prev, x.shape) if t_prev is not None else torch.ones_like(alpha_bar_t)
+    )
     eps_pred = (x - alpha_bar_t.sqrt() * x0_pred) / (1 - alpha_bar_t).sqrt()
     sigma = eta * ((1 - alpha_bar_prev) / (1 - alpha_bar_t) * (1 - alpha_bar_t / alpha_bar_prev)).sqrt()
-    return alpha_bar_prev.sqrt() * x0_pred + (1 - alpha_bar_prev - sigma**2).clamp(min=0).sqrt() * eps_pred + sigma * noise
+    return (
+        alpha_bar_prev.sqrt() * x0_pred + (1 - alpha_bar_prev - sigma**2).clamp(min=0).sqrt() * eps_pred + sigma * noise
+    )
 
 
-def _dpm_loop(predict, schedule: NoiseSchedule, x: torch.Tensor, steps: int, _eta, generator: torch.Generator,
-              prediction: str, record_every: int, progress: bool, algorithm: str) -> tuple[torch.Tensor, tuple | None]:
+def _dpm_loop(
+    predict,
+    schedule: NoiseSchedule,
+    x: torch.Tensor,
+    steps: int,
+    _eta,
+    generator: torch.Generator,
+    prediction: str,
+    record_every: int,
+    progress: bool,
+    algorithm: str,
+) -> tuple[torch.Tensor, tuple | None]:
     from diffusers import DPMSolverMultistepScheduler
 
     scheduler = DPMSolverMultistepScheduler(
-        num_train_timesteps=schedule.timesteps, trained_betas=schedule.betas.double().cpu().numpy(),
-        prediction_type={"epsilon": "epsilon", "v": "v_prediction"}[prediction], algorithm_type=algorithm,
-        solver_order=2, thresholding=True, sample_max_value=1.0, lower_order_final=True)
+        num_train_timesteps=schedule.timesteps,
+        trained_betas=schedule.betas.double().cpu().numpy(),
+        prediction_type={"epsilon": "epsilon", "v": "v_prediction"}[prediction],
+        algorithm_type=algorithm,
+        solver_order=2,
+        thresholding=True,
+        sample_max_value=1.0,
+        lower_order_final=True,
+    )
     scheduler.set_timesteps(steps, device=x.device)
     n = x.shape[0]
     records = _Records(record_every, steps)
-    for i, timestep in enumerate(tqdm(scheduler.timesteps, desc=f"sampling ({steps} steps)", disable=not progress,
-                                      leave=False)):
+    for i, timestep in enumerate(
+        tqdm(scheduler.timesteps, desc=f"sampling ({steps} steps)", disable=not progress, leave=False)
+    ):
         t = timestep.expand(n).to(x.device)
         out = predict(x, t)
         noise = torch.randn(x.shape, generator=generator).to(x.device)

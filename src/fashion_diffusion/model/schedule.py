@@ -9,6 +9,7 @@ model's output means.
 Index i in [0, T) is diffusion step i+1, so alpha_bar[T-1] is (almost) pure noise.
 Computed in float64, stored as float32.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,7 +27,7 @@ class NoiseSchedule:
     def timesteps(self) -> int:
         return self.betas.shape[0]
 
-    def to(self, device: torch.device) -> "NoiseSchedule":
+    def to(self, device: torch.device) -> NoiseSchedule:
         return NoiseSchedule(self.betas.to(device), self.alpha_bars.to(device))
 
 
@@ -64,8 +65,9 @@ def v_target(schedule: NoiseSchedule, x0: torch.Tensor, t: torch.Tensor, noise: 
     return alpha_bar_t.sqrt() * noise - (1 - alpha_bar_t).sqrt() * x0
 
 
-def to_eps(schedule: NoiseSchedule, x_t: torch.Tensor, t: torch.Tensor, output: torch.Tensor,
-           prediction: str) -> torch.Tensor:
+def to_eps(
+    schedule: NoiseSchedule, x_t: torch.Tensor, t: torch.Tensor, output: torch.Tensor, prediction: str
+) -> torch.Tensor:
     """The noise the model's output implies (the output itself for an eps model)."""
     if prediction == "epsilon":
         return output
@@ -73,8 +75,9 @@ def to_eps(schedule: NoiseSchedule, x_t: torch.Tensor, t: torch.Tensor, output: 
     return alpha_bar_t.sqrt() * output + (1 - alpha_bar_t).sqrt() * x_t
 
 
-def to_x0(schedule: NoiseSchedule, x_t: torch.Tensor, t: torch.Tensor, output: torch.Tensor,
-          prediction: str) -> torch.Tensor:
+def to_x0(
+    schedule: NoiseSchedule, x_t: torch.Tensor, t: torch.Tensor, output: torch.Tensor, prediction: str
+) -> torch.Tensor:
     """The clean image the model's output implies: eps (Ho et al. eq. 15) or
     v (x_0 = sqrt(alpha_bar_t) x_t - sqrt(1 - alpha_bar_t) v)."""
     if prediction == "epsilon":

@@ -9,6 +9,7 @@ resizes to the matching level's size, so odd sizes work.
 
 Every denoiser maps (x_t (B, C, H, W), t (B,), class (B,), styles (B, A) or None) -> (B, C, H, W).
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -23,6 +24,7 @@ from .blocks import Conditioning, Level, ResBlock
 @dataclass
 class DenoiserConfig:
     """Everything that rebuilds a denoiser; stored in its checkpoint."""
+
     kind: str  # "unet" | "plain_cnn"
     block: str  # "conv" | "residual"
     channels: list[int]
@@ -46,8 +48,9 @@ class Denoiser(nn.Module):
     def __init__(self, config: DenoiserConfig, width_in: int, width_out: int):
         super().__init__()
         self.config = config
-        self.conditioning = Conditioning(config.embedding_dim, config.num_classes, config.style_levels,
-                                         config.time_embedding)
+        self.conditioning = Conditioning(
+            config.embedding_dim, config.num_classes, config.style_levels, config.time_embedding
+        )
         self.conv_in = nn.Conv2d(config.in_channels, width_in, 3, padding=1)
         self.norm_out = nn.GroupNorm(config.norm_groups, width_out)
         self.conv_out = nn.Conv2d(width_out, config.in_channels, 3, padding=1)
@@ -73,7 +76,9 @@ class UNet(Denoiser):
         in_ch = ch[0]
         for i, out_ch in enumerate(ch):
             self.down.append(Level(config.block, in_ch, out_ch, count, emb, groups, i in attention))
-            self.downsample.append(nn.Conv2d(out_ch, out_ch, 3, stride=2, padding=1) if i < len(ch) - 1 else nn.Identity())
+            self.downsample.append(
+                nn.Conv2d(out_ch, out_ch, 3, stride=2, padding=1) if i < len(ch) - 1 else nn.Identity()
+            )
             in_ch = out_ch
         self.middle = Level(config.block, ch[-1], ch[-1], count, emb, groups, bool(attention))
         self.up = nn.ModuleList()
@@ -82,8 +87,9 @@ class UNet(Denoiser):
             self.up.append(Level(config.block, in_ch + skip_ch, ch[i], count, emb, groups, i in attention))
             in_ch = ch[i]
 
-    def forward(self, x: torch.Tensor, t: torch.Tensor, class_labels: torch.Tensor,
-                style_labels: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, t: torch.Tensor, class_labels: torch.Tensor, style_labels: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """x (B, C, H, W), t (B,) int64, class_labels (B,), style_labels (B, A) -> (B, C, H, W)."""
         emb = self.conditioning(t, class_labels, style_labels)
         h = self.conv_in(x)
@@ -110,12 +116,21 @@ class PlainCNN(Denoiser):
         super().__init__(config, ch[0], ch[-1])
         widths = [ch[0], *ch]
         self.levels = nn.ModuleList(
-            Level(config.block, a, b, config.blocks_per_level, config.embedding_dim, config.norm_groups,
-                  i in config.attention_levels)
-            for i, (a, b) in enumerate(zip(widths, widths[1:])))
+            Level(
+                config.block,
+                a,
+                b,
+                config.blocks_per_level,
+                config.embedding_dim,
+                config.norm_groups,
+                i in config.attention_levels,
+            )
+            for i, (a, b) in enumerate(zip(widths, widths[1:]))
+        )
 
-    def forward(self, x: torch.Tensor, t: torch.Tensor, class_labels: torch.Tensor,
-                style_labels: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, t: torch.Tensor, class_labels: torch.Tensor, style_labels: torch.Tensor | None = None
+    ) -> torch.Tensor:
         emb = self.conditioning(t, class_labels, style_labels)
         h = self.conv_in(x)
         for level in self.levels:
@@ -147,8 +162,16 @@ def count_parameters(model: nn.Module) -> int:
 def denoiser_config(model_params, num_classes: int, style_levels: list[int], arch: str | None = None) -> DenoiserConfig:
     """The DenoiserConfig of `model_params.arch` (or `arch`) from params.yaml's `model` section."""
     sizes = model_params.archs[arch or model_params.arch]
-    return DenoiserConfig(kind=sizes.kind, block=sizes.block, channels=list(sizes.channels),
-                          blocks_per_level=sizes.blocks_per_level, attention_levels=list(sizes.attention_levels),
-                          skip_connections=sizes.skip_connections, time_embedding=sizes.time_embedding,
-                          embedding_dim=model_params.embedding_dim, norm_groups=model_params.norm_groups,
-                          num_classes=num_classes, style_levels=style_levels)
+    return DenoiserConfig(
+        kind=sizes.kind,
+        block=sizes.block,
+        channels=list(sizes.channels),
+        blocks_per_level=sizes.blocks_per_level,
+        attention_levels=list(sizes.attention_levels),
+        skip_connections=sizes.skip_connections,
+        time_embedding=sizes.time_embedding,
+        embedding_dim=model_params.embedding_dim,
+        norm_groups=model_params.norm_groups,
+        num_classes=num_classes,
+        style_levels=style_levels,
+    )

@@ -4,75 +4,138 @@ Each function builds the context of one part of the report; `build` joins them. 
 copied from the stage outputs, tables are rendered here, and every verdict word comes from
 `report.verdicts`, never from the template.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from ..config.constants import IMAGE_SIDE
 from ..model.schedule import cosine_schedule
 from . import measured, verdicts
 from .format import interval, pct, table
 from .outputs import RunOutputs
 
+FIRST_LOSS_PERCENT = 5  # 3.1's "first loss": the mean of this percentage of the logged steps, from the start
+
 
 def build(outputs: RunOutputs, params: dict, run_name: str | None) -> dict:
     """The template's values; run_name None when the execution was not logged to MLflow."""
-    return {"run_name": run_name, "params": params, "not_resolved": verdicts.NOT_RESOLVED,
-            "setup": setup(outputs, params),
-            "forward": forward(params), "recognition": recognition(outputs, params),
-            "architecture": architecture(outputs, params), "training": training(outputs, params),
-            "clip": clip(outputs, params), "selection": selection(outputs), "judge": judge(outputs),
-            "samplers": samplers(outputs, params), "style": style(outputs, params),
-            "ablations": measured.ablations(outputs, params), "one_step": measured.one_step(outputs),
-            "wrong_timestep": measured.wrong_timestep(outputs), "guidance": measured.guidance(outputs, params),
-            "difficulty": measured.difficulty(outputs), "augmentation": measured.augmentation(outputs),
-            "limitations": measured.limitations(outputs), "improvements": measured.ranked_improvements(outputs)}
+    return {
+        "run_name": run_name,
+        "params": params,
+        "not_resolved": verdicts.NOT_RESOLVED,
+        "image_side": IMAGE_SIDE,
+        "setup": setup(outputs, params),
+        "forward": forward(params),
+        "recognition": recognition(outputs, params),
+        "architecture": architecture(outputs, params),
+        "training": training(outputs, params),
+        "clip": clip(outputs, params),
+        "selection": selection(outputs),
+        "judge": judge(outputs),
+        "samplers": samplers(outputs, params),
+        "style": style(outputs, params),
+        "ablations": measured.ablations(outputs, params),
+        "one_step": measured.one_step(outputs),
+        "wrong_timestep": measured.wrong_timestep(outputs),
+        "guidance": measured.guidance(outputs, params),
+        "difficulty": measured.difficulty(outputs),
+        "augmentation": measured.augmentation(outputs),
+        "limitations": measured.limitations(outputs),
+        "improvements": measured.ranked_improvements(outputs, params),
+    }
 
 
 def setup(outputs: RunOutputs, params: dict) -> dict:
     train, sample = outputs.json("models/train_metrics.json"), outputs.json("data/samples/sample_metrics.json")
     capped = params["train"]["max_steps"] > 0 and train["steps"] == params["train"]["max_steps"]
-    return {"train": train, "sample": sample, "clip": outputs.json("reports/metrics/clip.json"),
-            "budget": "capped by train.max_steps" if capped else f"{params['train']['epochs']} epochs",
-            "train_minutes": train["train_seconds"] / 60}
+    return {
+        "train": train,
+        "sample": sample,
+        "clip": outputs.json("reports/metrics/clip.json"),
+        "budget": "capped by train.max_steps" if capped else f"{params['train']['epochs']} epochs",
+        "train_minutes": train["train_seconds"] / 60,
+        "min_snr": params["train"]["loss_weighting"] == "min_snr",
+    }
 
 
 def forward(params: dict) -> dict:
     timesteps = params["diffusion"]["timesteps"]
     alpha_bars = cosine_schedule(timesteps, params["diffusion"]["cosine_s"]).alpha_bars.numpy()
-    return {"timesteps": timesteps, "half": int(np.argmax(alpha_bars < 0.5)), "tenth": int(np.argmax(alpha_bars < 0.1)),
-            "last": float(alpha_bars[-1])}
+    last = float(alpha_bars[-1])
+    return {
+        "timesteps": timesteps,
+        "half": int(np.argmax(alpha_bars < 0.5)),
+        "tenth": int(np.argmax(alpha_bars < 0.1)),
+        "last_t": timesteps - 1,
+        "last": last,
+        "last_sqrt": last**0.5,
+        "predicts_noise": params["diffusion"]["prediction"] == "epsilon",
+    }
 
 
 def recognition(outputs: RunOutputs, params: dict) -> dict:
     per_class = outputs.csv("data/recognition/per_class.csv")
     metrics = outputs.json("reports/metrics/recognition.json")
     ranked = per_class.dropna(subset=["median"]).sort_values("median")
-    shown = per_class.rename(columns={"median": "median point", "q25": "25th pct", "q75": "75th pct",
-                                      "unrecognised": "never recognised"})
-    return {"metrics": metrics, "table": table(shown, percent=("median point", "25th pct", "75th pct")),
-            "earliest": ranked.iloc[0].to_dict() if len(ranked) else None,
-            "latest": ranked.iloc[-1].to_dict() if len(ranked) else None,
-            "per_class": params["sample"]["trajectory_per_class"], "steps": params["sample"]["trajectory_steps"]}
+    shown = per_class.rename(
+        columns={"median": "median point", "q25": "25th pct", "q75": "75th pct", "unrecognised": "never recognised"}
+    )
+    return {
+        "metrics": metrics,
+        "table": table(shown, percent=("median point", "25th pct", "75th pct")),
+        "earliest": ranked.iloc[0].to_dict() if len(ranked) else None,
+        "latest": ranked.iloc[-1].to_dict() if len(ranked) else None,
+        "per_class": params["sample"]["trajectory_per_class"],
+        "steps": params["sample"]["trajectory_steps"],
+    }
 
 
 def architecture(outputs: RunOutputs, params: dict) -> dict:
-    costs = outputs.csv("data/arch_cost.csv").rename(columns={
-        "gflops_per_image": "GFLOPs/image (fwd)", "step_seconds": "train step s", "images_per_second": "train img/s",
-        "peak_rss_mib": "peak RSS MiB", "rss_above_baseline_mib": "MiB above the process baseline"})
-    return {"cost_table": table(costs), "batch": params["evaluate"]["arch_bench_batch"]}
+    costs = outputs.csv("data/arch_cost.csv").rename(
+        columns={
+            "gflops_per_image": "GFLOPs/image (fwd)",
+            "step_seconds": "train step s",
+            "images_per_second": "train img/s",
+            "peak_rss_mib": "peak RSS MiB",
+            "rss_above_baseline_mib": "MiB above the process baseline",
+        }
+    )
+    channels = params["model"]["archs"][params["model"]["arch"]]["channels"]
+    return {
+        "cost_table": table(costs),
+        "batch": params["evaluate"]["arch_bench_batch"],
+        # each level below the first halves the side (strided convolutions)
+        "coarsest_side": IMAGE_SIDE // 2 ** (len(channels) - 1),
+        # sinusoidal_embedding: dim // 2 frequencies, a sine and a cosine each
+        "time_frequencies": params["model"]["embedding_dim"] // 2,
+    }
 
 
 def training(outputs: RunOutputs, params: dict) -> dict:
     loss = outputs.csv("models/loss.csv")
     by_t = outputs.csv("data/training_quality/loss_by_timestep.csv")
     quality = outputs.csv("data/training_quality/quality_over_training.csv")
-    shown = pd.DataFrame({"step": quality["step"], "FID": quality["fid"], "floor": quality["fid_floor"],
-                          "judge accuracy": quality["accuracy"]})
-    return {"first_loss": float(loss["loss"].iloc[: max(1, len(loss) // 20)].mean()),
-            "final_loss": outputs.json("models/train_metrics.json")["final_loss"],
-            "hardest": by_t.iloc[by_t["mse"].idxmax()].to_dict(), "easiest": by_t.iloc[by_t["mse"].idxmin()].to_dict(),
-            "quality_table": table(shown, percent=("judge accuracy",)), "evaluate": params["evaluate"]}
+    shown = pd.DataFrame(
+        {
+            "step": quality["step"],
+            "FID": quality["fid"],
+            "floor": quality["fid_floor"],
+            "judge accuracy": quality["accuracy"],
+        }
+    )
+    hardest, easiest = by_t.iloc[by_t["mse"].idxmax()].to_dict(), by_t.iloc[by_t["mse"].idxmin()].to_dict()
+    return {
+        "first_loss": float(loss["loss"].iloc[: max(1, len(loss) * FIRST_LOSS_PERCENT // 100)].mean()),
+        "first_percent": FIRST_LOSS_PERCENT,
+        "final_loss": outputs.json("models/train_metrics.json")["final_loss"],
+        "hardest": hardest,
+        "easiest": easiest,
+        "mse_ratio": hardest["mse"] / easiest["mse"],
+        "quality_table": table(shown, percent=("judge accuracy",)),
+        "evaluate": params["evaluate"],
+    }
 
 
 def clip_seeds(outputs: RunOutputs, params: dict) -> dict:
@@ -80,39 +143,74 @@ def clip_seeds(outputs: RunOutputs, params: dict) -> dict:
     a table, and each verdict agreed across seeds (or marked unresolved across them)."""
     runs = {params["clip"]["train"]["seed"]: outputs.json("models/clip_scorer_metrics.json")}
     runs |= {seed: outputs.json(f"models/clip_seeds/seed_{seed}.json") for seed in params["clip"]["spread_seeds"]}
-    shown = pd.DataFrame([{"training seed": seed, "zero-shot accuracy": m["zero_shot_accuracy"],
-                           "AUC clear vs blurred": interval(m, "auc_clear_vs_blurred"),
-                           "AUC clear vs noised": interval(m, "auc_clear_vs_noised")} for seed, m in runs.items()])
-    verdict = lambda key: verdicts.agreed([verdicts.detects(m[f"{key}_low"], m[f"{key}_high"])  # noqa: E731
-                                           for m in runs.values()])
+    shown = pd.DataFrame(
+        [
+            {
+                "training seed": seed,
+                "zero-shot accuracy": m["zero_shot_accuracy"],
+                "AUC clear vs blurred": interval(m, "auc_clear_vs_blurred"),
+                "AUC clear vs noised": interval(m, "auc_clear_vs_noised"),
+            }
+            for seed, m in runs.items()
+        ]
+    )
+
+    def verdict(key):
+        return verdicts.agreed([verdicts.detects(m[f"{key}_low"], m[f"{key}_high"]) for m in runs.values()])
+
     accuracy = [m["zero_shot_accuracy"] for m in runs.values()]
-    return {"table": table(shown, percent=("zero-shot accuracy",)), "seeds": list(runs), "blur": verdict("auc_clear_vs_blurred"),
-            "noise": verdict("auc_clear_vs_noised"), "accuracy_min": min(accuracy), "accuracy_max": max(accuracy)}
+    noise = verdict("auc_clear_vs_noised")
+    return {
+        "table": table(shown, percent=("zero-shot accuracy",)),
+        "seeds": list(runs),
+        "blur": verdict("auc_clear_vs_blurred"),
+        "noise": noise,
+        "noise_depends_on_seed": noise == verdicts.NOT_AGREED,
+        "accuracy_min": min(accuracy),
+        "accuracy_max": max(accuracy),
+    }
 
 
 def clip(outputs: RunOutputs, params: dict) -> dict:
     metrics = outputs.json("reports/metrics/clip.json")
     rows = pd.DataFrame([{"class": name, **values} for name, values in metrics["per_class"].items()])
     ranked = rows.sort_values("class_prob")
-    return {"m": metrics, "table": table(rows), "hardest": ranked.head(3).to_dict("records"),
-            "easiest": ranked.iloc[-1].to_dict(), "prompts": ", ".join(f'"{p}"' for p in params["clip"]["prompts"].values()),
-            "blurred": interval(metrics, "scorer_auc_clear_vs_blurred"),
-            "noised": interval(metrics, "scorer_auc_clear_vs_noised"), "seeds": clip_seeds(outputs, params),
-            "detects_blur": verdicts.detects(metrics["scorer_auc_clear_vs_blurred_low"],
-                                             metrics["scorer_auc_clear_vs_blurred_high"]),
-            "detects_noise": verdicts.detects(metrics["scorer_auc_clear_vs_noised_low"],
-                                              metrics["scorer_auc_clear_vs_noised_high"])}
+    return {
+        "m": metrics,
+        "table": table(rows),
+        "hardest": ranked.head(3).to_dict("records"),
+        "easiest": ranked.iloc[-1].to_dict(),
+        "prompts": ", ".join(f'"{p}"' for p in params["clip"]["prompts"].values()),
+        "blurred": interval(metrics, "scorer_auc_clear_vs_blurred"),
+        "noised": interval(metrics, "scorer_auc_clear_vs_noised"),
+        "seeds": clip_seeds(outputs, params),
+        "detects_blur": verdicts.detects(
+            metrics["scorer_auc_clear_vs_blurred_low"], metrics["scorer_auc_clear_vs_blurred_high"]
+        ),
+        "detects_noise": verdicts.detects(
+            metrics["scorer_auc_clear_vs_noised_low"], metrics["scorer_auc_clear_vs_noised_high"]
+        ),
+    }
 
 
 def selection(outputs: RunOutputs) -> dict:
     s = outputs.json("reports/metrics/selection.json")
     sets = ["selected", "rejected", "random", "all"]
-    effect = pd.DataFrame({"set": sets, "n": [s[f"{g}_n"] for g in sets],
-                           "judge accuracy": [s[f"{g}_accuracy"] for g in sets],
-                           "judge confidence": [s[f"{g}_confidence"] for g in sets]})
+    effect = pd.DataFrame(
+        {
+            "set": sets,
+            "n": [s[f"{g}_n"] for g in sets],
+            "judge accuracy": [s[f"{g}_accuracy"] for g in sets],
+            "judge confidence": [s[f"{g}_confidence"] for g in sets],
+        }
+    )
     word = verdicts.effect(s["gain_low"], s["gain_high"], "helps", "hurts")
-    return {"s": s, "table": table(effect, percent=("judge accuracy",)), "verdict": word,
-            "gain": interval(s, "gain", percent=True)}
+    return {
+        "s": s,
+        "table": table(effect, percent=("judge accuracy",)),
+        "verdict": word,
+        "gain": interval(s, "gain", percent=True),
+    }
 
 
 def judge(outputs: RunOutputs) -> dict:
@@ -120,26 +218,52 @@ def judge(outputs: RunOutputs) -> dict:
     per_class = outputs.csv("data/evaluate/per_class.csv")
     worst = per_class.iloc[per_class["generated_accuracy"].idxmin()]
     kid_x1000 = {key: 1000 * value for key, value in e.items() if key.startswith("kid")}
-    return {"e": e, "j": j, "fid": interval(e, "fid"), "kid": interval(kid_x1000, "kid", digits=2),
-            "accuracy": interval(e, "accuracy", percent=True), "confidence": interval(e, "confidence"),
-            "worst": worst.to_dict(), "per_class_table": table(per_class, percent=("generated_accuracy", "real_accuracy"))}
+    return {
+        "e": e,
+        "j": j,
+        "fid": interval(e, "fid"),
+        "kid": interval(kid_x1000, "kid", digits=2),
+        "accuracy": interval(e, "accuracy", percent=True),
+        "confidence": interval(e, "confidence"),
+        "worst": worst.to_dict(),
+        "per_class_table": table(per_class, percent=("generated_accuracy", "real_accuracy")),
+    }
 
 
 def samplers(outputs: RunOutputs, params: dict) -> dict:
     t = outputs.csv("data/sampler_study.csv")
-    shown = pd.DataFrame({"sampler": t["sampler"], "steps": t["steps"], "eta": t["eta"], "seconds": t["seconds"],
-                          "s / 1000 images": t["seconds_per_1000"], "FID": t["fid"], "floor": t["fid_floor"],
-                          "judge accuracy": t["accuracy"]})
+    shown = pd.DataFrame(
+        {
+            "sampler": t["sampler"],
+            "steps": t["steps"],
+            "eta": t["eta"],
+            "seconds": t["seconds"],
+            "s / 1000 images": t["seconds_per_1000"],
+            "FID": t["fid"],
+            "floor": t["fid_floor"],
+            "judge accuracy": t["accuracy"],
+        }
+    )
     return {"table": table(shown, percent=("judge accuracy",)), "per_class": params["evaluate"]["sampler_per_class"]}
 
 
 def style(outputs: RunOutputs, params: dict) -> dict:
     rows = []
     for attribute, m in outputs.json("reports/metrics/style.json").items():
-        rows.append({"attribute": attribute, "hit rate": m["mean_hit_rate"],
-                     "95% interval": f"{pct(m['hit_rate_low'])} to {pct(m['hit_rate_high'])}",
-                     "chance": m["chance_uniform"], "within-class Spearman": m["spearman_within_class"],
-                     "verdict": verdicts.style_control(m["hit_rate_low"], m["mean_hit_rate"], m["chance_uniform"])})
+        rows.append(
+            {
+                "attribute": attribute,
+                "hit rate": m["mean_hit_rate"],
+                "95% interval": f"{pct(m['hit_rate_low'])} to {pct(m['hit_rate_high'])}",
+                "chance": m["chance_uniform"],
+                "within-class Spearman": m["spearman_within_class"],
+                "verdict": verdicts.style_control(m["hit_rate_low"], m["mean_hit_rate"], m["chance_uniform"]),
+            }
+        )
     levels = outputs.csv("data/style_control.csv")[["attribute", "level_name", "n", "hit_rate", "mean_value", "mean_z"]]
-    return {"rows": rows, "summary_table": table(pd.DataFrame(rows), percent=("hit rate", "chance")),
-            "levels_table": table(levels, percent=("hit_rate",)), "per_level": params["evaluate"]["style_per_level"]}
+    return {
+        "rows": rows,
+        "summary_table": table(pd.DataFrame(rows), percent=("hit rate", "chance")),
+        "levels_table": table(levels, percent=("hit_rate",)),
+        "per_level": params["evaluate"]["style_per_level"],
+    }

@@ -5,6 +5,7 @@ Read from `dvc exp show --json`: the workspace, the baseline commit and every ex
 (`dvc exp run`, queued ones once they ran). Experiments without metrics (failed, still queued) are
 listed with their state and no numbers.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
-from ..tracking.names import flatten
-from . import figures
+from ..core.dotted import flatten
+from ..core.errors import InputError
+from ..plotting import figures
 from .format import table
 
 
@@ -29,13 +30,13 @@ class KeyMetric:
     better: str  # "lower" or "higher"
 
 
-KEY_METRICS = [
-    KeyMetric("FID (judge features)", "reports/metrics/evaluate.json", "fid", "lower"),
-    KeyMetric("judge accuracy", "reports/metrics/evaluate.json", "accuracy", "higher"),
-    KeyMetric("CLIP class probability", "reports/metrics/clip.json", "mean_class_prob", "higher"),
-    KeyMetric("final training loss", "models/train_metrics.json", "final_loss", "lower"),
-    KeyMetric("training seconds", "models/train_metrics.json", "train_seconds", "lower"),
-    KeyMetric("sampling images/s", "data/samples/sample_metrics.json", "images_per_second", "higher"),
+KEY_METRICS = [  # from the short files of reports/headline/ (report/headline.py), the DVC metrics of a run
+    KeyMetric("FID (judge features)", "reports/headline/samples.json", "fid", "lower"),
+    KeyMetric("judge accuracy", "reports/headline/samples.json", "accuracy", "higher"),
+    KeyMetric("CLIP class probability", "reports/headline/samples.json", "clip_class_prob", "higher"),
+    KeyMetric("final training loss", "reports/headline/training.json", "final_loss", "lower"),
+    KeyMetric("training seconds", "reports/headline/training.json", "train_seconds", "lower"),
+    KeyMetric("sampling images/s", "reports/headline/samples.json", "images_per_second", "higher"),
 ]
 
 
@@ -56,19 +57,33 @@ def experiments_of(show: list[dict]) -> list[Experiment]:
     rows = []
     for entry in show:
         workspace = entry.get("rev") == "workspace"
-        rows.append(_experiment("workspace" if workspace else entry.get("name") or entry.get("rev", "")[:7],
-                                "workspace" if workspace else "baseline", entry))
+        rows.append(
+            _experiment(
+                "workspace" if workspace else entry.get("name") or entry.get("rev", "")[:7],
+                "workspace" if workspace else "baseline",
+                entry,
+            )
+        )
         for experiment in entry.get("experiments") or []:
             rev = (experiment.get("revs") or [{}])[0]
             executor = experiment.get("executor") or {}
-            rows.append(_experiment(experiment.get("name") or rev.get("name") or rev.get("rev", "")[:7],
-                                    executor.get("state") or "success", rev))
+            rows.append(
+                _experiment(
+                    experiment.get("name") or rev.get("name") or rev.get("rev", "")[:7],
+                    executor.get("state") or "success",
+                    rev,
+                )
+            )
     return rows
 
 
 def _experiment(name: str, state: str, entry: dict) -> Experiment:
     data = entry.get("data") or {}
-    params = {key: value for file in (data.get("params") or {}).values() for key, value in flatten(file.get("data") or {}).items()}
+    params = {
+        key: value
+        for file in (data.get("params") or {}).values()
+        for key, value in flatten(file.get("data") or {}).items()
+    }
     metrics = {path: flatten(file.get("data") or {}) for path, file in (data.get("metrics") or {}).items()}
     return Experiment(name, state, params, metrics)
 
@@ -81,9 +96,17 @@ def differing_params(rows: list[Experiment]) -> list[str]:
 
 
 def comparison_table(rows: list[Experiment], params: list[str]) -> pd.DataFrame:
-    return pd.DataFrame([{"experiment": row.name, "state": row.state,
-                          **{key: _text(row.params.get(key, "")) for key in params},
-                          **{metric.label: row.value(metric) for metric in KEY_METRICS}} for row in rows])
+    return pd.DataFrame(
+        [
+            {
+                "experiment": row.name,
+                "state": row.state,
+                **{key: _text(row.params.get(key, "")) for key in params},
+                **{metric.label: row.value(metric) for metric in KEY_METRICS},
+            }
+            for row in rows
+        ]
+    )
 
 
 def _text(value) -> str:
@@ -97,8 +120,9 @@ def plot(path: Path, rows: list[Experiment]) -> None:
     measured = [row for row in rows if any(not np.isnan(row.value(m)) for m in KEY_METRICS)]
     columns = min(3, len(KEY_METRICS))
     grid_rows = -(-len(KEY_METRICS) // columns)
-    fig, axes = plt.subplots(grid_rows, columns, figsize=(4 * columns, grid_rows * (0.4 * len(measured) + 1.4)),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        grid_rows, columns, figsize=(4 * columns, grid_rows * (0.4 * len(measured) + 1.4)), squeeze=False
+    )
     y = np.arange(len(measured))
     for ax, metric in zip(axes.flat, KEY_METRICS):
         values = np.array([row.value(metric) for row in measured])
@@ -107,13 +131,19 @@ def plot(path: Path, rows: list[Experiment]) -> None:
         ax.barh(y, np.nan_to_num(values), color="steelblue")
         shown = ~np.isnan(low) & ~np.isnan(high)
         if shown.any():
-            ax.errorbar(values[shown], y[shown], xerr=[values[shown] - low[shown], high[shown] - values[shown]],
-                        fmt="none", ecolor="black", capsize=3)
+            ax.errorbar(
+                values[shown],
+                y[shown],
+                xerr=[values[shown] - low[shown], high[shown] - values[shown]],
+                fmt="none",
+                ecolor="black",
+                capsize=3,
+            )
         ax.set_yticks(y, [row.name for row in measured], fontsize=8)
         ax.invert_yaxis()
         ax.set_title(f"{metric.label} ({metric.better} is better)", fontsize=9)
         ax.grid(axis="x", alpha=0.3)
-    for ax in list(axes.flat)[len(KEY_METRICS):]:
+    for ax in list(axes.flat)[len(KEY_METRICS) :]:
         ax.set_visible(False)
     fig.tight_layout()
     figures.save_figure(fig, path)
@@ -121,14 +151,22 @@ def plot(path: Path, rows: list[Experiment]) -> None:
 
 def markdown(rows: list[Experiment], params: list[str], figure: str) -> str:
     intervals = [m.label for m in KEY_METRICS if any(not np.isnan(r.value(m, "_low")) for r in rows)]
-    return "\n".join([
-        "# Experiments", "",
-        "Written by `make compare` from `dvc exp show --json`: the workspace, its baseline commit and every "
-        "experiment run on that baseline, with the params that differ between them"
-        f" ({', '.join(f'`{p}`' for p in params) or 'none differ'}) and the key metrics.", "",
-        table(comparison_table(rows, params)), "",
-        f"Bars in the figure show 95% bootstrap intervals for {', '.join(intervals)}." if intervals else "", "",
-        f"![Key metrics per experiment]({figure})", ""])
+    return "\n".join(
+        [
+            "# Experiments",
+            "",
+            "Written by `make compare` from `dvc exp show --json`: the workspace, its baseline commit and every "
+            "experiment run on that baseline, with the params that differ between them"
+            f" ({', '.join(f'`{p}`' for p in params) or 'none differ'}) and the key metrics.",
+            "",
+            table(comparison_table(rows, params)),
+            "",
+            f"Bars in the figure show 95% bootstrap intervals for {', '.join(intervals)}." if intervals else "",
+            "",
+            f"![Key metrics per experiment]({figure})",
+            "",
+        ]
+    )
 
 
 def dvc_exp_show() -> list[dict]:

@@ -1,4 +1,5 @@
 """How numbers appear in the report: percentages, intervals and markdown tables (Jinja2 filters)."""
+
 from __future__ import annotations
 
 import math
@@ -28,14 +29,16 @@ def interval(values: dict, key: str, percent: bool = False, digits: int = 3) -> 
 
 def table(df: pd.DataFrame, digits: int = 3, percent: tuple[str, ...] = ()) -> str:
     """A GitHub markdown table; floats to `digits` significant places, `percent` columns as %."""
+
     def cell(column: str, v) -> str:
         if isinstance(v, (float, np.floating)):
             return pct(float(v)) if column in percent else num(float(v), digits)
         return str(v)
 
     lines = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "---|" * len(df.columns)]
-    lines += ["| " + " | ".join(cell(c, v) for c, v in zip(df.columns, row)) + " |"
-              for row in df.itertuples(index=False)]
+    lines += [
+        "| " + " | ".join(cell(c, v) for c, v in zip(df.columns, row)) + " |" for row in df.itertuples(index=False)
+    ]
     return "\n".join(lines)
 
 

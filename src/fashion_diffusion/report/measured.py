@@ -5,6 +5,7 @@ data, limitations and the improvements they point to.
 Like `context`, each function copies numbers from one stage's outputs, renders its tables, and takes
 every verdict word from `report.verdicts`.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -13,60 +14,161 @@ from . import improvements, verdicts
 from .format import interval, table
 from .outputs import RunOutputs
 
+# Stage ablation_clip's variant in ablations.json: the name the config reserves for ablations.clip_alignment.
+CLIP_LOSS_VARIANT = "clip_alignment"
+
+
+def variant_roles(params: dict) -> dict[str, str]:
+    """Which variant answers which question, read from params.yaml by how its model.archs entry differs
+    from the reference's: "simpler" another kind of network (2.1), "no_skip" only skip_connections (2.2),
+    "no_time" only time_embedding (3.3), "larger" the same kind with more channels (bonus 2); "clip_loss"
+    is stage ablation_clip's (4.3)."""
+    a, archs = params["ablations"], params["model"]["archs"]
+    reference = archs[a["variants"][a["reference"]]]
+    roles = {"clip_loss": CLIP_LOSS_VARIANT}
+    for name, arch_name in a["variants"].items():
+        arch = archs[arch_name]
+        differs = {key for key in arch if arch[key] != reference.get(key)}
+        role = (
+            "simpler"
+            if arch["kind"] != reference["kind"]
+            else "no_skip"
+            if differs == {"skip_connections"}
+            else "no_time"
+            if differs == {"time_embedding"}
+            else "larger"
+            if sum(arch["channels"]) > sum(reference["channels"])
+            else None
+        )
+        if role in roles:
+            raise ValueError(f"ablations.variants: {roles[role]} and {name} both answer the {role!r} question")
+        if role:
+            roles[role] = name
+    missing = {"simpler", "no_skip", "no_time", "larger"} - set(roles)
+    if missing:
+        raise ValueError(f"ablations.variants: no variant answers {', '.join(sorted(missing))}")
+    return roles
+
 
 def ablations(outputs: RunOutputs, params: dict) -> dict:
-    """Every variant with its budget, cost and judged quality; the differences from the reference."""
+    """Every variant with its budget, cost and judged quality; the differences from the reference;
+    `role`: the variant that answers each question (`variant_roles`)."""
     m = outputs.json("reports/metrics/ablations.json")
     reference = m["reference"]
     variants = {}
     for name, row in m["variants"].items():
-        entry = {**row, "fid_shown": interval(row, "fid"), "accuracy_shown": interval(row, "accuracy", percent=True),
-                 "mse_shown": interval(row, "held_out_mse"), "arch_params": params["model"]["archs"][row["arch"]]}
+        entry = {
+            **row,
+            "fid_shown": interval(row, "fid"),
+            "accuracy_shown": interval(row, "accuracy", percent=True),
+            "mse_shown": interval(row, "held_out_mse"),
+            "arch_params": params["model"]["archs"][row["arch"]],
+            "gflops_ratio": row["gflops_per_image"] / m["variants"][reference]["gflops_per_image"],
+        }
         if name != reference:
-            entry |= {"accuracy_difference_shown": interval(row, "accuracy_difference", percent=True),
-                      "fid_difference_shown": interval(row, "fid_difference"),
-                      "by_accuracy": verdicts.comparison(row["accuracy_difference_low"], row["accuracy_difference_high"],
-                                                         f"`{name}`", f"`{reference}`"),
-                      "by_fid": verdicts.comparison(row["fid_difference_low"], row["fid_difference_high"],
-                                                    f"`{name}`", f"`{reference}`", lower_is_better=True)}
+            entry |= {
+                "accuracy_difference_shown": interval(row, "accuracy_difference", percent=True),
+                "fid_difference_shown": interval(row, "fid_difference"),
+                "by_accuracy": verdicts.comparison(
+                    row["accuracy_difference_low"], row["accuracy_difference_high"], f"`{name}`", f"`{reference}`"
+                ),
+                "by_fid": verdicts.comparison(
+                    row["fid_difference_low"],
+                    row["fid_difference_high"],
+                    f"`{name}`",
+                    f"`{reference}`",
+                    lower_is_better=True,
+                ),
+            }
         variants[name] = entry
-    shown = pd.DataFrame([{
-        "variant": name, "arch": v["arch"], "parameters": v["parameters"], "GFLOPs/image": v["gflops_per_image"],
-        "steps": v["steps"], "images seen": v["images_seen"], "train s": v["train_seconds"],
-        "sample s": v["sample_seconds"], "held-out MSE": v["mse_shown"], "FID [95%]": v["fid_shown"],
-        "judge accuracy [95%]": v["accuracy_shown"],
-        "accuracy - reference": v.get("accuracy_difference_shown", "-"),
-        "FID - reference": v.get("fid_difference_shown", "-")} for name, v in variants.items()])
-    return {"m": m, "v": variants, "ref": variants[reference], "table": table(shown),
-            "seconds": sum(v["train_seconds"] + v["sample_seconds"] for v in variants.values())}
+    shown = pd.DataFrame(
+        [
+            {
+                "variant": name,
+                "arch": v["arch"],
+                "parameters": v["parameters"],
+                "GFLOPs/image": v["gflops_per_image"],
+                "steps": v["steps"],
+                "images seen": v["images_seen"],
+                "train s": v["train_seconds"],
+                "sample s": v["sample_seconds"],
+                "held-out MSE": v["mse_shown"],
+                "FID [95%]": v["fid_shown"],
+                "judge accuracy [95%]": v["accuracy_shown"],
+                "accuracy - reference": v.get("accuracy_difference_shown", "-"),
+                "FID - reference": v.get("fid_difference_shown", "-"),
+            }
+            for name, v in variants.items()
+        ]
+    )
+    return {
+        "m": m,
+        "v": variants,
+        "ref": variants[reference],
+        "table": table(shown),
+        "role": {role: variants[name] for role, name in variant_roles(params).items()},
+        "seconds": sum(v["train_seconds"] + v["sample_seconds"] for v in variants.values()),
+    }
 
 
 def one_step(outputs: RunOutputs) -> dict:
     m = outputs.json("reports/metrics/one_step.json")
     d = m["gradual_minus_one_step"]
-    shown = pd.DataFrame([{"process": name, "FID [95%]": interval(m[key], "fid"), "floor": m[key]["fid_floor"],
-                           "KID x 1000": 1000 * m[key]["kid"], "judge accuracy [95%]": interval(m[key], "accuracy", True)}
-                          for name, key in (("one step from noise", "one_step"), ("gradual (the default sampler)", "gradual"))])
-    return {"m": m, "table": table(shown), "accuracy_difference": interval(d, "accuracy_difference", percent=True),
-            "fid_difference": interval(d, "fid_difference"),
-            "by_accuracy": verdicts.comparison(d["accuracy_difference_low"], d["accuracy_difference_high"],
-                                               "the gradual process", "one step"),
-            "by_fid": verdicts.comparison(d["fid_difference_low"], d["fid_difference_high"], "the gradual process",
-                                          "one step", lower_is_better=True)}
+    shown = pd.DataFrame(
+        [
+            {
+                "process": name,
+                "FID [95%]": interval(m[key], "fid"),
+                "floor": m[key]["fid_floor"],
+                "KID x 1000": 1000 * m[key]["kid"],
+                "judge accuracy [95%]": interval(m[key], "accuracy", True),
+            }
+            for name, key in (("one step from noise", "one_step"), ("gradual (the default sampler)", "gradual"))
+        ]
+    )
+    return {
+        "m": m,
+        "table": table(shown),
+        "accuracy_difference": interval(d, "accuracy_difference", percent=True),
+        "fid_difference": interval(d, "fid_difference"),
+        "by_accuracy": verdicts.comparison(
+            d["accuracy_difference_low"], d["accuracy_difference_high"], "the gradual process", "one step"
+        ),
+        "by_fid": verdicts.comparison(
+            d["fid_difference_low"], d["fid_difference_high"], "the gradual process", "one step", lower_is_better=True
+        ),
+    }
 
 
 def wrong_timestep(outputs: RunOutputs) -> dict:
     m = outputs.json("reports/metrics/wrong_timestep.json")
     rows = m["conditions"]
     for row in rows:
-        row["verdict"] = ("-" if row["condition"] == "true t" else
-                          verdicts.effect(row["increase_low"], row["increase_high"], "higher error", "lower error"))
-    shown = pd.DataFrame([{"timestep told": r["condition"], "MSE [95%]": interval(r, "mse"),
-                           "increase over the true t [95%]": interval(r, "increase"), "x true-t MSE": r["ratio"],
-                           "verdict": r["verdict"]} for r in rows])
+        row["verdict"] = (
+            "-"
+            if row["condition"] == "true t"
+            else verdicts.effect(row["increase_low"], row["increase_high"], "higher error", "lower error")
+        )
+    shown = pd.DataFrame(
+        [
+            {
+                "timestep told": r["condition"],
+                "MSE [95%]": interval(r, "mse"),
+                "increase over the true t [95%]": interval(r, "increase"),
+                "x true-t MSE": r["ratio"],
+                "verdict": r["verdict"],
+            }
+            for r in rows
+        ]
+    )
     by_name = {r["condition"]: r for r in rows}
-    return {"m": m, "table": table(shown), "random": by_name["random t"], "true": by_name["true t"],
-            "shifted": [r for r in rows if r["condition"] not in ("true t", "random t")]}
+    return {
+        "m": m,
+        "table": table(shown),
+        "random": by_name["random t"],
+        "true": by_name["true t"],
+        "shifted": [r for r in rows if r["condition"] not in ("true t", "random t")],
+    }
 
 
 def guidance(outputs: RunOutputs, params: dict) -> dict:
@@ -74,86 +176,181 @@ def guidance(outputs: RunOutputs, params: dict) -> dict:
     rows = m["scales"]
     for row in rows:
         baseline = row["scale"] == m["baseline_scale"]
-        row["by_fid"] = "-" if baseline else verdicts.lower_is_better(row["fid_difference_low"],
-                                                                      row["fid_difference_high"])
-        row["by_accuracy"] = "-" if baseline else verdicts.effect(row["accuracy_difference_low"],
-                                                                  row["accuracy_difference_high"], "better", "worse")
-    shown = pd.DataFrame([{"scale": r["scale"], "FID [95%]": interval(r, "fid"), "floor": r["fid_floor"],
-                           "judge accuracy [95%]": interval(r, "accuracy", True),
-                           f"FID - scale {m['baseline_scale']:g}": interval(r, "fid_difference"), "by FID": r["by_fid"],
-                           f"accuracy - scale {m['baseline_scale']:g}": interval(r, "accuracy_difference", True),
-                           "by accuracy": r["by_accuracy"], "seconds": r["seconds"]} for r in rows])
+        row["by_fid"] = (
+            "-" if baseline else verdicts.lower_is_better(row["fid_difference_low"], row["fid_difference_high"])
+        )
+        row["by_accuracy"] = (
+            "-"
+            if baseline
+            else verdicts.effect(row["accuracy_difference_low"], row["accuracy_difference_high"], "better", "worse")
+        )
+    shown = pd.DataFrame(
+        [
+            {
+                "scale": r["scale"],
+                "FID [95%]": interval(r, "fid"),
+                "floor": r["fid_floor"],
+                "judge accuracy [95%]": interval(r, "accuracy", True),
+                f"FID - scale {m['baseline_scale']:g}": interval(r, "fid_difference"),
+                "by FID": r["by_fid"],
+                f"accuracy - scale {m['baseline_scale']:g}": interval(r, "accuracy_difference", True),
+                "by accuracy": r["by_accuracy"],
+                "seconds": r["seconds"],
+            }
+            for r in rows
+        ]
+    )
     shares = sorted(m["null_shares"].items(), key=lambda item: -item[1]["share"])
-    shown_shares = pd.DataFrame([{"judged class": name, "share of unconditional samples [95%]": interval(s, "share", True)}
-                                 for name, s in shares])
-    return {"m": m, "rows": rows, "table": table(shown), "null_table": table(shown_shares),
-            "most": shares[0], "least": shares[-1], "zero": next((r for r in rows if r["scale"] == 0), None),
-            "baseline": next(r for r in rows if r["scale"] == m["baseline_scale"])}
+    shown_shares = pd.DataFrame(
+        [
+            {"judged class": name, "share of unconditional samples [95%]": interval(s, "share", True)}
+            for name, s in shares
+        ]
+    )
+    return {
+        "m": m,
+        "rows": rows,
+        "table": table(shown),
+        "null_table": table(shown_shares),
+        "most": shares[0],
+        "least": shares[-1],
+        "zero": next((r for r in rows if r["scale"] == 0), None),
+        "baseline": next(r for r in rows if r["scale"] == m["baseline_scale"]),
+    }
 
 
 def difficulty(outputs: RunOutputs) -> dict:
     m = outputs.json("reports/metrics/class_difficulty.json")
     per_class = outputs.csv("data/class_difficulty/per_class.csv")
     correlations = outputs.csv("data/class_difficulty/correlations.csv")
-    correlations["verdict"] = [verdicts.hypothesis(r.rho_low, r.rho_high, r.expected_sign)
-                               for r in correlations.itertuples()]
-    shown = pd.DataFrame({"property of the real class": correlations["property"], "difficulty measure": correlations["measure"],
-                          "predicted sign": correlations["expected_sign"].map({1: "+", -1: "-"}),
-                          "Spearman rho [95%]": [interval(r, "rho") for r in correlations.to_dict("records")],
-                          "hypothesis": correlations["verdict"]})
+    correlations["verdict"] = [
+        verdicts.hypothesis(r.rho_low, r.rho_high, r.expected_sign) for r in correlations.itertuples()
+    ]
+    shown = pd.DataFrame(
+        {
+            "property of the real class": correlations["property"],
+            "difficulty measure": correlations["measure"],
+            "predicted sign": correlations["expected_sign"].map({1: "+", -1: "-"}),
+            "Spearman rho [95%]": [interval(r, "rho") for r in correlations.to_dict("records")],
+            "hypothesis": correlations["verdict"],
+        }
+    )
     counts = correlations["verdict"].value_counts().to_dict()
-    classes = per_class.assign(**{"generated accuracy [95%]": [interval(r, "generated_accuracy", True)
-                                                                for r in per_class.to_dict("records")]})
-    classes = classes[["class", "generated accuracy [95%]", "real_accuracy", "fid", "fid_floor", "pixel_variance",
-                       "edge_density"]]
-    return {"m": m, "table": table(shown), "class_table": table(classes, percent=("real_accuracy",)),
-            "supported": counts.get("supported", 0), "contradicted": counts.get("contradicted", 0),
-            "unresolved": counts.get(verdicts.NOT_RESOLVED, 0), "tests": len(correlations),
-            "held": counts.get("supported", 0) > 0 and counts.get("contradicted", 0) == 0,
-            "rows": correlations.to_dict("records")}
+    supported, contradicted = counts.get("supported", 0), counts.get("contradicted", 0)
+    classes = per_class.assign(
+        **{"generated accuracy [95%]": [interval(r, "generated_accuracy", True) for r in per_class.to_dict("records")]}
+    )
+    classes = classes[
+        ["class", "generated accuracy [95%]", "real_accuracy", "fid", "fid_floor", "pixel_variance", "edge_density"]
+    ]
+    return {
+        "m": m,
+        "table": table(shown),
+        "class_table": table(classes, percent=("real_accuracy",)),
+        "supported": supported,
+        "contradicted": contradicted,
+        "supported_verb": "is" if supported == 1 else "are",
+        "unresolved": counts.get(verdicts.NOT_RESOLVED, 0),
+        "tests": len(correlations),
+        # the hypothesis: held (supported, none contradicted), mixed, failed (only contradicted), else unresolved
+        "held": supported > 0 and contradicted == 0,
+        "mixed": supported > 0 and contradicted > 0,
+        "failed": contradicted > 0 and supported == 0,
+        "rows": correlations.to_dict("records"),
+    }
 
 
 def augmentation(outputs: RunOutputs) -> dict:
     m = outputs.json("reports/metrics/augmentation.json")
     sets = {row["set"]: row for row in m["sets"]}
-    shown = pd.DataFrame([{"trained on": name, "test accuracy [95%]": interval(r, "accuracy", True),
-                           "single seeds": f"{100 * r['seed_min']:.1f}%-{100 * r['seed_max']:.1f}%",
-                           "minus real only [95%]": interval(r, "difference_from_real", True)} for name, r in sets.items()])
+    shown = pd.DataFrame(
+        [
+            {
+                "trained on": name,
+                "test accuracy [95%]": interval(r, "accuracy", True),
+                "single seeds": f"{100 * r['seed_min']:.1f}%-{100 * r['seed_max']:.1f}%",
+                "minus real only [95%]": interval(r, "difference_from_real", True),
+            }
+            for name, r in sets.items()
+        ]
+    )
     generated, both = sets["generated"], sets["real + generated"]
-    return {"m": m, "table": table(shown), "sets": sets,
-            "generated_difference": interval(generated, "difference_from_real", percent=True),
-            "generated_vs_real": verdicts.comparison(generated["difference_from_real_low"],
-                                                     generated["difference_from_real_high"],
-                                                     "training on generated images", "training on real ones"),
-            "adding": verdicts.effect(both["difference_from_real_low"], both["difference_from_real_high"], "helps",
-                                      "hurts")}
+    return {
+        "m": m,
+        "table": table(shown),
+        "sets": sets,
+        "generated_difference": interval(generated, "difference_from_real", percent=True),
+        "generated_vs_real": verdicts.comparison(
+            generated["difference_from_real_low"],
+            generated["difference_from_real_high"],
+            "training on generated images",
+            "training on real ones",
+        ),
+        "adding": verdicts.effect(
+            both["difference_from_real_low"], both["difference_from_real_high"], "helps", "hurts"
+        ),
+    }
 
 
 def limitations(outputs: RunOutputs) -> dict:
     cost = outputs.json("reports/metrics/sampling_cost.json")
     memory = outputs.csv("data/sampling_cost.csv").set_index("sampler")
     study = outputs.csv("data/sampler_study.csv")
-    shown = pd.DataFrame([{"sampler": r.sampler, "steps": r.steps, "eta": r.eta, "seconds per image": r.seconds_per_1000 / 1000,
-                           "FID (sampler study)": r.fid, "judge accuracy": r.accuracy,
-                           f"MiB for {cost['images']} images": memory.loc[r.sampler, "above_warm_up_mib"],
-                           "MiB per image": memory.loc[r.sampler, "mib_per_image"]} for r in study.itertuples()])
+    shown = pd.DataFrame(
+        [
+            {
+                "sampler": r.sampler,
+                "steps": r.steps,
+                "eta": r.eta,
+                "seconds per image": r.seconds_per_1000 / 1000,
+                "FID (sampler study)": r.fid,
+                "judge accuracy": r.accuracy,
+                f"MiB for {cost['images']} images": memory.loc[r.sampler, "above_warm_up_mib"],
+                "MiB per image": memory.loc[r.sampler, "mib_per_image"],
+            }
+            for r in study.itertuples()
+        ]
+    )
     flops = cost["gflops_per_image_at_side"]
     sides = sorted(flops, key=int)
     difficulty = outputs.json("reports/metrics/class_difficulty.json")
-    return {"cost": cost, "table": table(shown, percent=("judge accuracy",)), "flops": [(s, flops[s]) for s in sides],
-            "failing": difficulty["failing_classes"], "side": cost["image_shape"][-1]}
+    return {
+        "cost": cost,
+        "table": table(shown, percent=("judge accuracy",)),
+        "flops": [(s, flops[s]) for s in sides],
+        "smallest_side": sides[0],
+        "largest_side": sides[-1],
+        "flops_ratio": flops[sides[-1]] / flops[sides[0]],
+        "failing": difficulty["failing_classes"],
+        "side": cost["image_shape"][-1],
+    }
 
 
-def ranked_improvements(outputs: RunOutputs) -> dict:
-    ablation = outputs.json("reports/metrics/ablations.json")
-    gaps = [improvements.fid_gap(outputs.json("reports/metrics/evaluate.json"),
-                                 outputs.csv("data/training_quality/quality_over_training.csv")),
-            improvements.worst_class_gap(outputs.csv("data/class_difficulty/per_class.csv"),
-                                         outputs.csv("data/guidance_sweep/class_distribution.csv")),
-            improvements.guidance_gap(outputs.json("reports/metrics/guidance_sweep.json")),
-            improvements.variant_gap(ablation, "large", "capacity"),
-            improvements.variant_gap(ablation, "clip_alignment", "clip_loss"),
-            improvements.realism_gap(outputs.json("reports/metrics/augmentation.json"))]
-    candidates = pd.DataFrame([{"candidate": g.key, "gap (share of the current value)": g.size,
-                                "resolved (95%)": "yes" if g.resolved else "no"} for g in gaps if g is not None])
+def ranked_improvements(outputs: RunOutputs, params: dict) -> dict:
+    ablation, roles = outputs.json("reports/metrics/ablations.json"), variant_roles(params)
+    gaps = [
+        improvements.fid_gap(
+            outputs.json("reports/metrics/evaluate.json"),
+            outputs.csv("data/training_quality/quality_over_training.csv"),
+        ),
+        improvements.worst_class_gap(
+            outputs.csv("data/class_difficulty/per_class.csv"),
+            outputs.csv("data/guidance_sweep/class_distribution.csv"),
+        ),
+        improvements.guidance_gap(outputs.json("reports/metrics/guidance_sweep.json")),
+        improvements.variant_gap(ablation, roles["larger"], "capacity"),
+        improvements.variant_gap(ablation, roles["clip_loss"], "clip_loss"),
+        improvements.realism_gap(outputs.json("reports/metrics/augmentation.json")),
+    ]
+    candidates = pd.DataFrame(
+        [
+            {
+                "candidate": g.key,
+                "gap (share of the current value)": g.size,
+                "resolved (95%)": "yes" if g.resolved else "no",
+            }
+            for g in gaps
+            if g is not None
+        ]
+    )
     return {"top": improvements.ranked(gaps), "table": table(candidates, percent=("gap (share of the current value)",))}

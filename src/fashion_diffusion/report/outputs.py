@@ -1,4 +1,5 @@
 """Read what the stages of one run wrote, by path, with one-line errors for what is missing."""
+
 from __future__ import annotations
 
 from functools import cache
@@ -6,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..artifacts import ArtifactError, read_json
+from ..core.artifacts import ArtifactError, read_json
 
 
 class RunOutputs:

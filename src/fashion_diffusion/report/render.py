@@ -1,4 +1,5 @@
 """Fill the report template (`templates/assessment.md.j2`) with a context from `report.context`."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,8 +12,13 @@ TEMPLATES = Path(__file__).with_name("templates")
 
 
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
-                             keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters.update(FILTERS)
     return env
 

@@ -3,10 +3,13 @@
 A comparative word ("helps", "better", "detects", "supported") is written only when the 95% interval
 of the effect excludes no effect; otherwise the report says the difference is not resolved at this n.
 """
+
 from __future__ import annotations
 
 # The word for an effect whose interval includes no effect.
 NOT_RESOLVED = "not resolved at this n"
+# The word for a verdict that differs between runs that should agree (e.g. training seeds).
+NOT_AGREED = "not resolved across training seeds"
 # Style control: an attribute is "controlled" when its hit rate's interval lies above chance, and
 # "controlled well" when, in addition, the hit rate beats chance by at least this margin.
 STYLE_WELL_MARGIN = 0.2
@@ -32,8 +35,13 @@ def comparison(low: float, high: float, subject: str, other: str, lower_is_bette
     """A sentence comparing subject with other from the 95% interval [low, high] of subject minus other."""
     if lower_is_better:
         low, high = -high, -low
-    return effect(low, high, f"{subject} is better than {other}", f"{subject} is worse than {other}",
-                  f"the difference between {subject} and {other} is {NOT_RESOLVED}")
+    return effect(
+        low,
+        high,
+        f"{subject} is better than {other}",
+        f"{subject} is worse than {other}",
+        f"the difference between {subject} and {other} is {NOT_RESOLVED}",
+    )
 
 
 def style_control(hit_low: float, hit_rate: float, chance: float) -> str:
@@ -59,4 +67,4 @@ def hypothesis(low: float, high: float, expected_sign: int) -> str:
 
 def agreed(words: list[str]) -> str:
     """One verdict from several runs (e.g. training seeds): theirs when all agree, else unresolved."""
-    return words[0] if len(set(words)) == 1 else "not resolved across training seeds"
+    return words[0] if len(set(words)) == 1 else NOT_AGREED

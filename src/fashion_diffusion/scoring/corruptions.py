@@ -3,6 +3,7 @@
 Used to caption training images of the in-domain CLIP scorer and to validate any scorer: a
 scorer that can tell clear from blurry should rank clean images above their corrupted copies.
 """
+
 from __future__ import annotations
 
 import torch
@@ -14,10 +15,11 @@ def gaussian_blur(images: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
     Each output pixel is the Gaussian-weighted mean of the pixels inside the image (weights
     renormalised at the borders), applied as per-image (H, H) and (W, W) matrices.
     """
+
     def blur_matrix(size: int) -> torch.Tensor:  # (N, 1, size, size), rows sum to one
         position = torch.arange(size, dtype=images.dtype, device=images.device)
         distance = (position[:, None] - position[None, :]) / sigma.to(images)[:, None, None]
-        weights = torch.exp(-0.5 * distance ** 2)
+        weights = torch.exp(-0.5 * distance**2)
         return (weights / weights.sum(dim=2, keepdim=True))[:, None]
 
     height, width = images.shape[-2:]

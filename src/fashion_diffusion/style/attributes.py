@@ -1,14 +1,15 @@
 """Style attributes measured from pixels: one number per image of uint8 images (N, H, W).
 
-    ink    mean intensity in [0, 1]
-    area   fraction of pixels brighter than a threshold
-    slant  lean of the vertical axis, in degrees
+ink    mean intensity in [0, 1]
+area   fraction of pixels brighter than a threshold
+slant  lean of the vertical axis, in degrees
 """
+
 from __future__ import annotations
 
 import numpy as np
 
-from .names import STYLE_LEVEL_NAMES
+from ..config.style_names import STYLE_LEVEL_NAMES
 
 
 def ink(images: np.ndarray) -> np.ndarray:
@@ -54,6 +55,9 @@ def compute_attributes(images: np.ndarray, names: list[str], area_threshold: flo
     unknown = [name for name in names if name not in STYLE_LEVEL_NAMES]
     if unknown:
         raise ValueError(f"unknown style attribute {unknown[0]!r} (valid: {', '.join(STYLE_LEVEL_NAMES)})")
-    formulas = {"ink": lambda: ink(images), "area": lambda: area(images, area_threshold),
-                "slant": lambda: slant(images)}
+    formulas = {
+        "ink": lambda: ink(images),
+        "area": lambda: area(images, area_threshold),
+        "slant": lambda: slant(images),
+    }
     return {name: formulas[name]() for name in names}

@@ -10,6 +10,7 @@ reused unchanged for generated images, each judged by the edges of the class it 
 Style labels are int64 (N, A), one column per attribute in `StyleBins.attributes` order;
 level `levels` (one past the last) is the null level: "no style requested".
 """
+
 from __future__ import annotations
 
 import json
@@ -18,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
+from ..config.style_names import level_names, parse_requests
+from ..core.errors import InputError
 from .attributes import compute_attributes
-from .names import level_names, parse_requests
 
 STYLE_BINS = Path("data/prepared/style_bins.json")
 
@@ -53,6 +54,7 @@ class StyleBins:
     each level (1/levels up to ties, which are common for `area`; a chance rate for control);
     level_names[a]: (levels,). Nested lists, so the JSON round trip is exact.
     """
+
     attributes: list[str]
     edges: dict[str, list[list[float]]]
     level_names: dict[str, list[str]]
@@ -63,8 +65,10 @@ class StyleBins:
         for name in self.attributes:
             shape = np.shape(self.edges.get(name))
             if shape != (self.num_classes, self.levels - 1):
-                raise ValueError(f"style bins: edges[{name!r}] has shape {shape}, expected "
-                                 f"(num_classes, levels - 1) = ({self.num_classes}, {self.levels - 1})")
+                raise ValueError(
+                    f"style bins: edges[{name!r}] has shape {shape}, expected "
+                    f"(num_classes, levels - 1) = ({self.num_classes}, {self.levels - 1})"
+                )
 
     @property
     def levels(self) -> int:
@@ -95,8 +99,9 @@ class StyleBins:
         return cls(**json.loads(text))
 
 
-def fit_style_bins(images: np.ndarray, class_labels: np.ndarray, attributes: list[str], levels: int,
-                   area_threshold: float) -> StyleBins:
+def fit_style_bins(
+    images: np.ndarray, class_labels: np.ndarray, attributes: list[str], levels: int, area_threshold: float
+) -> StyleBins:
     """Per-class quantile bins of each attribute over training images uint8 (N, H, W).
 
     class_labels: int (N,) in [0, C), every class present (C = max label + 1). For class c,
@@ -105,8 +110,10 @@ def fit_style_bins(images: np.ndarray, class_labels: np.ndarray, attributes: lis
     class_labels = np.asarray(class_labels, dtype=np.int64)
     counts = np.bincount(class_labels, minlength=1)
     if len(class_labels) != len(images) or counts.min() == 0:
-        raise ValueError(f"style bins need a label per image and every class 0..{len(counts) - 1} present; "
-                         f"got {len(images)} images, class counts {counts.tolist()}")
+        raise ValueError(
+            f"style bins need a label per image and every class 0..{len(counts) - 1} present; "
+            f"got {len(images)} images, class counts {counts.tolist()}"
+        )
     values = compute_attributes(images, attributes, area_threshold)
     edges, fractions = {}, {}
     for name in attributes:
@@ -115,17 +122,22 @@ def fit_style_bins(images: np.ndarray, class_labels: np.ndarray, attributes: lis
         in_level = np.zeros((len(counts), levels))
         np.add.at(in_level, (class_labels, level), 1.0)
         edges[name], fractions[name] = class_edges.tolist(), (in_level / counts[:, None]).tolist()
-    return StyleBins(attributes=list(attributes), edges=edges,
-                     level_names={name: level_names(name, levels) for name in attributes},
-                     train_fractions=fractions, area_threshold=area_threshold)
+    return StyleBins(
+        attributes=list(attributes),
+        edges=edges,
+        level_names={name: level_names(name, levels) for name in attributes},
+        train_fractions=fractions,
+        area_threshold=area_threshold,
+    )
 
 
 def labels_for(images: np.ndarray, class_labels: np.ndarray, bins: StyleBins) -> np.ndarray:
     """Style labels of uint8 images (N, H, W) of classes (N,), each under its class's edges:
     int64 (N, A) in [0, levels)."""
     values = compute_attributes(images, bins.attributes, bins.area_threshold)
-    return np.stack([assign_levels(values[name], bins.edges_for(name, class_labels))
-                     for name in bins.attributes], axis=1)
+    return np.stack(
+        [assign_levels(values[name], bins.edges_for(name, class_labels)) for name in bins.attributes], axis=1
+    )
 
 
 def null_labels(n: int, bins: StyleBins) -> np.ndarray:

@@ -7,6 +7,7 @@ time make the execution's key. The first stage that logs creates the run and wri
 of the same execution find the same key there and resume that run. A stage started by hand
 (no DVC parent) is an execution of its own.
 """
+
 from __future__ import annotations
 
 import json

@@ -11,16 +11,16 @@ model carries models/diffusion.pt, the style bins, those settings (`generate.gen
 and the fashion_diffusion package itself, so it loads outside this repository; it is logged "from
 code" (`generator_model_code.py`), so loading it unpickles nothing.
 """
+
 from __future__ import annotations
 
 import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+import mlflow.pyfunc
 import numpy as np
 import pandas as pd
-
-import mlflow.pyfunc
 
 from ..generate.generator import Generator, read_settings, write_settings
 from ..generate.requests import class_indices
@@ -41,19 +41,31 @@ class DiffusionGenerator(mlflow.pyfunc.PythonModel):
         import torch
 
         defaults, use_ema = read_settings(Path(context.artifacts["settings"]))
-        self.generator = Generator.load(Path(context.artifacts["denoiser"]), Path(context.artifacts["style_bins"]),
-                                        defaults, use_ema, torch.device("cpu"))
+        self.generator = Generator.load(
+            Path(context.artifacts["denoiser"]),
+            Path(context.artifacts["style_bins"]),
+            defaults,
+            use_ema,
+            torch.device("cpu"),
+        )
 
     def predict(self, context, model_input: pd.DataFrame, params: dict | None = None) -> np.ndarray:
         """model_input: a DataFrame of requests -> uint8 images (sum of counts, H, W), row after row."""
         params = params or {}
         base = self.generator.defaults.replace(
-            **{key: params[name] for name, key in (("sampler", "sampler"), ("eta", "eta")) if params.get(name) is not None})
+            **{
+                key: params[name]
+                for name, key in (("sampler", "sampler"), ("eta", "eta"))
+                if params.get(name) is not None
+            }
+        )
         styles = list(params.get("styles") or [])
         images = []
         for row in model_input.to_dict("records"):
-            sampling = base.replace(steps=_given(row, "steps", base.steps, int),
-                                    guidance_scale=_given(row, "guidance", base.guidance_scale, float))
+            sampling = base.replace(
+                steps=_given(row, "steps", base.steps, int),
+                guidance_scale=_given(row, "guidance", base.guidance_scale, float),
+            )
             index = class_indices([str(row["class"])], self.generator.class_names)[0]
             images.append(self.generator.images(index, int(row["count"]), int(row["seed"]), sampling, styles))
         return np.concatenate(images)
@@ -68,16 +80,29 @@ def signature(defaults: Sampling, image_shape: tuple[int, int]):
     from mlflow.models import ModelSignature
     from mlflow.types import ColSpec, ParamSchema, ParamSpec, Schema, TensorSpec
 
-    inputs = Schema([ColSpec("string", "class"), ColSpec("long", "count"), ColSpec("long", "seed"),
-                     ColSpec("long", "steps", required=False), ColSpec("double", "guidance", required=False)])
+    inputs = Schema(
+        [
+            ColSpec("string", "class"),
+            ColSpec("long", "count"),
+            ColSpec("long", "seed"),
+            ColSpec("long", "steps", required=False),
+            ColSpec("double", "guidance", required=False),
+        ]
+    )
     outputs = Schema([TensorSpec(np.dtype(np.uint8), (-1, *image_shape))])
-    params = ParamSchema([ParamSpec("sampler", "string", defaults.sampler), ParamSpec("eta", "double", defaults.eta),
-                          ParamSpec("styles", "string", [], shape=(-1,))])
+    params = ParamSchema(
+        [
+            ParamSpec("sampler", "string", defaults.sampler),
+            ParamSpec("eta", "double", defaults.eta),
+            ParamSpec("styles", "string", [], shape=(-1,)),
+        ]
+    )
     return ModelSignature(inputs=inputs, outputs=outputs, params=params)
 
 
-def log_generator(checkpoint: Path, style_bins: Path, defaults: Sampling, use_ema: bool, params: dict,
-                  metrics: dict[str, float]):
+def log_generator(
+    checkpoint: Path, style_bins: Path, defaults: Sampling, use_ema: bool, params: dict, metrics: dict[str, float]
+):
     """Log the generator to the active run with its signature, params and metrics, and register it under
     REGISTERED_MODEL. Returns MLflow's ModelInfo (its registered_model_version is the new version)."""
     import torch
@@ -88,11 +113,16 @@ def log_generator(checkpoint: Path, style_bins: Path, defaults: Sampling, use_em
         settings = Path(folder) / "generator.json"
         write_settings(settings, defaults, use_ema)
         info = mlflow.pyfunc.log_model(
-            name=ARTIFACT_NAME, python_model=str(MODEL_CODE), code_paths=[str(PACKAGE)],
+            name=ARTIFACT_NAME,
+            python_model=str(MODEL_CODE),
+            code_paths=[str(PACKAGE)],
             artifacts={"denoiser": str(checkpoint), "style_bins": str(style_bins), "settings": str(settings)},
-            signature=signature(defaults, image_shape), pip_requirements=_pinned(REQUIREMENTS),
+            signature=signature(defaults, image_shape),
+            pip_requirements=_pinned(REQUIREMENTS),
             input_example=pd.DataFrame({"class": ["sandal"], "count": [1], "seed": [0]}),
-            params=params, registered_model_name=REGISTERED_MODEL)
+            params=params,
+            registered_model_name=REGISTERED_MODEL,
+        )
     if metrics:
         mlflow.log_metrics(metrics, model_id=info.model_id)
     return info

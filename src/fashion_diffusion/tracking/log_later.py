@@ -4,12 +4,13 @@ this repository, as a new MLflow run, for an execution whose tracking store was 
 The run is named like any other (`DVC_EXP_NAME` or workspace-<time>-<hex>) and tagged
 `logged_later`; the outputs themselves are left untouched, so `dvc status` stays as it was.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
 from ..config import load_params
-from ..errors import InputError
+from ..core.errors import InputError
 from . import names, store
 from .generator_model import REGISTERED_MODEL
 from .pipeline_run import log_outputs
@@ -36,8 +37,11 @@ def main() -> None:
 
     mlflow.set_tracking_uri(uri)
     experiment_id = store.prepare_experiment(uri)
-    with mlflow.start_run(experiment_id=experiment_id, run_name=names.run_name(),
-                          tags=names.run_tags(logged_later="true")) as run:
+    with mlflow.start_run(
+        experiment_id=experiment_id, run_name=names.run_name(), tags=names.run_tags(logged_later="true")
+    ) as run:
         version = log_outputs(run.info.run_id, p, ARTIFACTS)
-    print(f"logged MLflow run {run.info.run_name} ({run.info.run_id}) and model models:/{REGISTERED_MODEL}/{version} "
-          f"to {uri}")
+    print(
+        f"logged MLflow run {run.info.run_name} ({run.info.run_id}) and model models:/{REGISTERED_MODEL}/{version} "
+        f"to {uri}"
+    )

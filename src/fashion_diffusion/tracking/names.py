@@ -3,6 +3,7 @@
 MLflow's UI groups metric charts by the part of the key before the first "/" (not by "."), so a
 metric is `<stage>/<key>`, e.g. `train/loss`, `evaluate/fid`, `clip_eval/per_class.Trouser.good`.
 """
+
 from __future__ import annotations
 
 import os
@@ -10,6 +11,9 @@ import re
 import secrets
 import subprocess
 import time
+from pathlib import PurePosixPath
+
+from ..core.dotted import flatten
 
 DISALLOWED = re.compile(r"[^A-Za-z0-9_\-. :]")  # what MLflow accepts in a key, "/" kept for the stage alone
 
@@ -24,20 +28,12 @@ def run_tags(**extra: str) -> dict[str, str]:
     """Where a run comes from: the DVC experiment and the git commit (plus `extra`)."""
     result = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True)
     commit = result.stdout.strip() if result.returncode == 0 else "unknown"
-    return {"dvc_experiment": os.environ.get("DVC_EXP_NAME", "workspace"), "git_commit": commit,
-            "mlflow.source.name": "dvc.yaml", **extra}  # the pipeline, not the script of its first stage
-
-
-def flatten(tree: dict, prefix: str = "") -> dict[str, object]:
-    """{'a': {'b': 1}} -> {'a.b': 1}."""
-    flat: dict[str, object] = {}
-    for key, value in tree.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(flatten(value, f"{name}."))
-        else:
-            flat[name] = value
-    return flat
+    return {
+        "dvc_experiment": os.environ.get("DVC_EXP_NAME", "workspace"),
+        "git_commit": commit,
+        "mlflow.source.name": "dvc.yaml",
+        **extra,
+    }  # the pipeline, not the script of its first stage
 
 
 def metric_key(stage: str, key: str) -> str:
@@ -50,10 +46,21 @@ def stage_tag(stage: str) -> str:
     return f"stage.{DISALLOWED.sub('_', stage)}"
 
 
+def holds_metrics(path: str) -> bool:
+    """Whether a stage output is logged to MLflow as metrics: a JSON file under a `metrics` folder or named
+    `*_metrics.json`. dvc.yaml declares these as plain outputs (`cache: false`) and only the short files of
+    reports/headline/ as DVC metrics, so that `dvc metrics show` and `dvc exp show` stay readable."""
+    parts = PurePosixPath(path).parts
+    return path.endswith(".json") and ("metrics" in parts[:-1] or parts[-1].endswith("metrics.json"))
+
+
 def stage_metrics(stage: str, tree: dict) -> dict[str, float]:
     """The numbers of a nested metrics dict as `<stage>/<dotted key>`; strings, bools and nulls are left out."""
-    return {metric_key(stage, key): float(value) for key, value in flatten(tree).items()
-            if isinstance(value, (int, float)) and not isinstance(value, bool)}
+    return {
+        metric_key(stage, key): float(value)
+        for key, value in flatten(tree).items()
+        if isinstance(value, (int, float)) and not isinstance(value, bool)
+    }
 
 
 def param_values(params: dict) -> dict[str, str]:

@@ -5,24 +5,29 @@ tables, the report with its figures, and the denoiser as a registered MLflow mod
 Used by `render_report` (the last stage, on the execution's run) and by `make log-run` (a new run
 for an execution whose tracking store was unreachable).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pandas as pd
 
-from ..artifacts import read_json
 from ..config import Params, to_dict
+from ..core.artifacts import read_json
 from ..model.checkpoint import DIFFUSION_MODEL
 from ..model.samplers import Sampling
 from ..style.bins import STYLE_BINS
 from . import generator_model, names
 
 CURVES = {  # csv -> (x column, {column: metric key})
-    "models/loss.csv": ("step", {"loss": "train/loss", "mse": "train/mse", "clip_loss": "train/clip_loss",
-                                 "lr": "train/lr"}),
-    "data/training_quality/quality_over_training.csv": ("step", {"fid": "training_quality/fid_by_step",
-                                                                 "accuracy": "training_quality/accuracy_by_step"}),
+    "models/loss.csv": (
+        "step",
+        {"loss": "train/loss", "mse": "train/mse", "clip_loss": "train/clip_loss", "lr": "train/lr"},
+    ),
+    "data/training_quality/quality_over_training.csv": (
+        "step",
+        {"fid": "training_quality/fid_by_step", "accuracy": "training_quality/accuracy_by_step"},
+    ),
 }
 SAMPLE_TABLE = ("data/clip_scores.csv", "data/selection.csv")  # per sample: CLIP scores, then judge and selection
 CLASS_TABLE = "data/evaluate/per_class.csv"
@@ -40,8 +45,12 @@ def log_outputs(run_id: str, p: Params, artifacts: dict[str, Path]) -> str:
     missing = {k: v for k, v in names.param_values(to_dict(p)).items() if k not in logged.params}
     if missing:
         mlflow.log_params(missing)
-    metrics = {key: value for stage, paths in metrics_by_stage().items() for path in paths
-               for key, value in names.stage_metrics(stage, read_json(path)).items()}
+    metrics = {
+        key: value
+        for stage, paths in metrics_by_stage().items()
+        for path in paths
+        for key, value in names.stage_metrics(stage, read_json(path)).items()
+    }
     mlflow.log_metrics({key: value for key, value in metrics.items() if logged.metrics.get(key) != value})
     _log_curves(client, run_id)
     _log_tables()
@@ -51,8 +60,14 @@ def log_outputs(run_id: str, p: Params, artifacts: dict[str, Path]) -> str:
         elif path.is_file():
             mlflow.log_artifact(str(path), artifact_path=folder or None)
     linked = {key: value for key, value in metrics.items() if key.startswith(tuple(MODEL_METRICS))}
-    info = generator_model.log_generator(DIFFUSION_MODEL, STYLE_BINS, Sampling.of(p.sample), p.sample.use_ema,
-                                         names.param_values(_model_params(p)), linked)
+    info = generator_model.log_generator(
+        DIFFUSION_MODEL,
+        STYLE_BINS,
+        Sampling.of(p.sample),
+        p.sample.use_ema,
+        names.param_values(_model_params(p)),
+        linked,
+    )
     return str(info.registered_model_version)
 
 
@@ -61,7 +76,12 @@ def metrics_by_stage(root: Path = Path(".")) -> dict[str, list[Path]]:
     from dvc.repo import Repo
 
     with Repo(str(root)) as repo:
-        stages = {stage.addressing: [Path(out.def_path) for out in stage.outs if out.metric] for stage in repo.index.stages}
+        stages = {
+            stage.addressing: [
+                Path(out.def_path) for out in stage.outs if out.metric or names.holds_metrics(str(out.def_path))
+            ]
+            for stage in repo.index.stages
+        }
     return {stage: [root / path for path in paths if (root / path).is_file()] for stage, paths in stages.items()}
 
 
@@ -79,10 +99,13 @@ def _log_curves(client, run_id: str) -> None:
             if column not in table:
                 continue
             have = {m.step for m in client.get_metric_history(run_id, key)}
-            points += [Metric(key, float(v), 0, int(s)) for s, v in zip(table[x], table[column])
-                       if int(s) not in have and pd.notna(v)]
+            points += [
+                Metric(key, float(v), 0, int(s))
+                for s, v in zip(table[x], table[column])
+                if int(s) not in have and pd.notna(v)
+            ]
     for start in range(0, len(points), MAX_BATCH):
-        client.log_batch(run_id, metrics=points[start:start + MAX_BATCH])
+        client.log_batch(run_id, metrics=points[start : start + MAX_BATCH])
 
 
 def _log_tables() -> None:

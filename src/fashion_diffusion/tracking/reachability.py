@@ -4,6 +4,7 @@ Against a dead server MLflow's client retries with exponential backoff (minutes 
 error), so stages check the store themselves first: `GET <uri>/health` for a server, the folder of a
 SQLite file, a TCP connection for any other database. The check never imports MLflow.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,11 @@ from .store import sqlite_path
 CHECK_SECONDS = 3.0
 # MLflow's own defaults are 7 retries with backoff factor 2 and a 120 s timeout per request (measured: about
 # 4 minutes before a refused connection fails, about 20 for a hung server); a user's own setting wins.
-HTTP_LIMITS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
-               "MLFLOW_HTTP_REQUEST_TIMEOUT": "30"}
+HTTP_LIMITS = {
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "30",
+}
 
 
 def unreachable_reason(uri: str, seconds: float = CHECK_SECONDS) -> str | None:

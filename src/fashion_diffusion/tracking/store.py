@@ -8,14 +8,16 @@ Parallel writers (`dvc queue start -j 2`): the store and the experiment are crea
 file lock, with SQLite in WAL mode (readers no longer block the writer; the mode persists in the
 file); MLflow's own 20 s busy timeout then covers most contention and `retrying` the rest.
 """
+
 from __future__ import annotations
 
 import os
 import sqlite3
 import time
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 EXPERIMENT = "fashion-diffusion"
 EXPERIMENT_TAGS = {"mlflow.experimentKind": "custom_model_development"}  # MLflow's model-training view

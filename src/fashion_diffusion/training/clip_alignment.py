@@ -7,9 +7,10 @@ Weighting by alpha_bar_t makes very noisy steps, whose x0 prediction is a blur, 
 examples dropped to the null class (for classifier-free guidance) are skipped. It is unrelated to
 classifier-free guidance at sampling time.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 
@@ -26,8 +27,14 @@ def clip_alignment_loss(scorer, prompts: list[str]) -> AlignmentLoss:
     return lambda x0, labels: 1 - (scorer.image_features(x0) * text[labels.to(text.device)]).sum(dim=-1)
 
 
-def clip_alignment_term(schedule: NoiseSchedule, x0_pred: torch.Tensor, t: torch.Tensor, class_labels: torch.Tensor,
-                        null_class: int, loss: AlignmentLoss) -> torch.Tensor:
+def clip_alignment_term(
+    schedule: NoiseSchedule,
+    x0_pred: torch.Tensor,
+    t: torch.Tensor,
+    class_labels: torch.Tensor,
+    null_class: int,
+    loss: AlignmentLoss,
+) -> torch.Tensor:
     """The weighted mean of `loss` over the examples of a batch that have a class (see above);
     x0_pred (B, C, H, W) is the model's current estimate of the clean images."""
     keep = class_labels != null_class
@@ -38,8 +45,9 @@ def clip_alignment_term(schedule: NoiseSchedule, x0_pred: torch.Tensor, t: torch
     return (weight * loss(x0_pred, class_labels[keep])).sum() / weight.sum().clamp(min=1e-8)
 
 
-def alignment_weights(schedule: NoiseSchedule, t: torch.Tensor, class_labels: torch.Tensor,
-                      null_class: int) -> torch.Tensor:
+def alignment_weights(
+    schedule: NoiseSchedule, t: torch.Tensor, class_labels: torch.Tensor, null_class: int
+) -> torch.Tensor:
     """w_i (B,): alpha_bar_{t_i} for the examples with a class, 0 for those dropped to the null class."""
     alpha_bar_t = extract(schedule.alpha_bars, t, t.shape)
     return torch.where(class_labels != null_class, alpha_bar_t, torch.zeros_like(alpha_bar_t))

@@ -6,18 +6,20 @@ RANK, WORLD_SIZE, LOCAL_RANK and LOCAL_WORLD_SIZE in each; without them the scri
 process (world 1) and nothing here communicates. One process per GPU on CUDA (cuda:LOCAL_RANK,
 backend nccl); on the CPU the processes share the cores (backend gloo).
 """
+
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NoReturn, Sequence
+from typing import NoReturn
 
 import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
-from ..errors import InputError
+from ..core.errors import InputError
 
 
 class DistributedError(InputError, RuntimeError):
@@ -27,6 +29,7 @@ class DistributedError(InputError, RuntimeError):
 @dataclass(frozen=True)
 class Process:
     """This process's place in a run: rank among all processes, and among those on this machine."""
+
     rank: int = 0
     world: int = 1
     local_rank: int = 0
@@ -68,8 +71,10 @@ def relaunch_under_torchrun(script: str, processes: int) -> NoReturn:
 def require_gpus(processes_here: int, device: torch.device) -> None:
     """On CUDA each process of a machine needs a GPU of its own."""
     if device.type == "cuda" and processes_here > torch.cuda.device_count():
-        raise DistributedError(f"train.processes: {processes_here} processes on this machine but "
-                               f"{torch.cuda.device_count()} GPU(s); run one process per GPU")
+        raise DistributedError(
+            f"train.processes: {processes_here} processes on this machine but "
+            f"{torch.cuda.device_count()} GPU(s); run one process per GPU"
+        )
 
 
 def join(process: Process, device: torch.device) -> torch.device:

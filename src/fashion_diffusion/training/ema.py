@@ -1,4 +1,5 @@
 """Exponential moving average of the weights, with the decay warmed up for short runs."""
+
 from __future__ import annotations
 
 import torch

@@ -1,4 +1,5 @@
 """Learning-rate schedules: warm-up + cosine as a factor of the peak rate, or torch's OneCycleLR."""
+
 from __future__ import annotations
 
 import math
@@ -9,8 +10,8 @@ import torch
 def warmup_cosine(step: int, warmup: int, total: int) -> float:
     """Linear warm-up over `warmup` steps, then cosine decay to zero at `total`:
 
-        f(s) = (s + 1) / warmup                                  for s < warmup
-        f(s) = (1 + cos(pi * min(1, (s - warmup) / (total - warmup)))) / 2   after
+    f(s) = (s + 1) / warmup                                  for s < warmup
+    f(s) = (1 + cos(pi * min(1, (s - warmup) / (total - warmup)))) / 2   after
     """
     if step < warmup:
         return (step + 1) / warmup
@@ -23,7 +24,11 @@ def lr_scheduler(optimizer: torch.optim.Optimizer, cfg, total: int) -> torch.opt
     warmup_cosine (above), or torch's OneCycleLR (warm-up over cfg.warmup_steps, cosine annealing to
     lr / 1e4; Smith & Topin 2018)."""
     if cfg.lr_schedule == "onecycle":
-        return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=cfg.lr, total_steps=max(total, 2),
-                                                   pct_start=min(0.5, max(cfg.warmup_steps, 1) / max(total, 2)),
-                                                   cycle_momentum=False)
+        return torch.optim.lr_scheduler.OneCycleLR(
+            optimizer,
+            max_lr=cfg.lr,
+            total_steps=max(total, 2),
+            pct_start=min(0.5, max(cfg.warmup_steps, 1) / max(total, 2)),
+            cycle_momentum=False,
+        )
     return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: warmup_cosine(s, cfg.warmup_steps, total))

@@ -6,6 +6,7 @@
                 eps: min(SNR, gamma) / SNR        v: min(SNR, gamma) / (SNR + 1)
 min-SNR keeps the many low-noise steps, where the target is easy, from dominating the gradient.
 """
+
 from __future__ import annotations
 
 import torch
@@ -15,7 +16,9 @@ from ..model.schedule import NoiseSchedule, extract, v_target
 WEIGHTINGS = ("none", "min_snr")
 
 
-def target(schedule: NoiseSchedule, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor, prediction: str) -> torch.Tensor:
+def target(
+    schedule: NoiseSchedule, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor, prediction: str
+) -> torch.Tensor:
     return noise if prediction == "epsilon" else v_target(schedule, x0, t, noise)
 
 

@@ -5,6 +5,7 @@ The fingerprint covers everything that determines the weights: the whole denoise
 diffusion settings, every training key except those that only change logging or speed, and the
 identity of the training data. A checkpoint with another fingerprint is set aside, not resumed.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from ..artifacts import ArtifactError, load_checkpoint, require_keys, save_atomic
+from ..core.artifacts import ArtifactError, load_checkpoint, require_keys, save_atomic
 
 # Training keys that change how a run is logged or scheduled on the machines, never its weights
 # (beyond float rounding): a run checkpointed with 2 processes may resume with 1, and back.
@@ -27,11 +28,30 @@ def fingerprint(denoiser: dict, diffusion: dict, train: dict, data_identity: str
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def save_state(path: Path, run_id: str, step: int, model: torch.nn.Module, ema_model: torch.nn.Module,
-               optimizer: torch.optim.Optimizer, scheduler, losses: dict[str, list], seconds: float) -> None:
-    save_atomic({"fingerprint": run_id, "step": step, "model": model.state_dict(), "ema": ema_model.state_dict(),
-                 "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                 "losses": losses, "seconds": seconds}, path)
+def save_state(
+    path: Path,
+    run_id: str,
+    step: int,
+    model: torch.nn.Module,
+    ema_model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler,
+    losses: dict[str, list],
+    seconds: float,
+) -> None:
+    save_atomic(
+        {
+            "fingerprint": run_id,
+            "step": step,
+            "model": model.state_dict(),
+            "ema": ema_model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "losses": losses,
+            "seconds": seconds,
+        },
+        path,
+    )
 
 
 def load_state(path: Path, run_id: str, device: torch.device) -> dict | None:

@@ -4,6 +4,7 @@ Captions come from four roles (plain, clear, blurry, noisy) filled with the clas
 captioned blurry or noisy are blurred or noised (`scoring.corruptions`), so the scorer learns
 what those words look like. Trained with open_clip's ClipLoss.
 """
+
 from __future__ import annotations
 
 import math
@@ -17,8 +18,8 @@ from open_clip.model import get_model_preprocess_cfg, set_model_preprocess_cfg
 from open_clip.transform import PreprocessCfg
 from tqdm import tqdm
 
-from ...artifacts import load_checkpoint, rebuilding, require_keys, save_atomic
 from ...config import ClipTrainParams
+from ...core.artifacts import load_checkpoint, rebuilding, require_keys, save_atomic
 from ...data.prepared import to_model_range
 from ...training.lr import warmup_cosine
 from ..corruptions import random_blur, random_noise
@@ -28,8 +29,7 @@ CAPTION_ROLES = ("plain", "clear", "blurry", "noisy")  # in caption-id order
 TRAINED_SCORER = Path("models/clip_scorer.pt")
 
 
-ARCHITECTURE_KEYS = ("embed_dim", "width", "text_width", "vision_layers", "text_layers", "patch_size",
-                     "context_length")
+ARCHITECTURE_KEYS = ("embed_dim", "width", "text_width", "vision_layers", "text_layers", "patch_size", "context_length")
 
 
 def architecture(cfg: ClipTrainParams, image_size: int) -> dict:
@@ -41,10 +41,21 @@ def build_model(arch: dict) -> open_clip.model.CLIP:
     """A small open_clip CLIP for grayscale images in [-1, 1] of the size `arch` names (see `architecture`)."""
     model = open_clip.model.CLIP(
         embed_dim=arch["embed_dim"],
-        vision_cfg={"image_size": arch["image_size"], "patch_size": arch["patch_size"], "width": arch["width"],
-                    "layers": arch["vision_layers"], "head_width": 32, "mlp_ratio": 2.0},
-        text_cfg={"context_length": arch["context_length"], "width": arch["text_width"],
-                  "heads": max(1, arch["text_width"] // 32), "layers": arch["text_layers"], "mlp_ratio": 2.0},
+        vision_cfg={
+            "image_size": arch["image_size"],
+            "patch_size": arch["patch_size"],
+            "width": arch["width"],
+            "layers": arch["vision_layers"],
+            "head_width": 32,
+            "mlp_ratio": 2.0,
+        },
+        text_cfg={
+            "context_length": arch["context_length"],
+            "width": arch["text_width"],
+            "heads": max(1, arch["text_width"] // 32),
+            "layers": arch["text_layers"],
+            "mlp_ratio": 2.0,
+        },
     )
     image_size = arch["image_size"]
     # mean = std = 0.5 turns [0, 1] back into [-1, 1]: the model sees the images unchanged.
@@ -52,8 +63,9 @@ def build_model(arch: dict) -> open_clip.model.CLIP:
     return model
 
 
-def caption_batch(images: np.ndarray, labels: torch.Tensor, n_classes: int, cfg: ClipTrainParams,
-                  generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+def caption_batch(
+    images: np.ndarray, labels: torch.Tensor, n_classes: int, cfg: ClipTrainParams, generator: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Draw a batch: uint8 images (N, H, W), labels (N,) -> float (B, 1, H, W) in [-1, 1] and
     caption ids (B,) = role * n_classes + label, the role drawn uniformly from CAPTION_ROLES.
     Images with the "blurry" role are blurred, those with "noisy" are noised."""
@@ -69,12 +81,15 @@ def caption_batch(images: np.ndarray, labels: torch.Tensor, n_classes: int, cfg:
 def _param_groups(model: torch.nn.Module, weight_decay: float) -> list[dict]:
     """Weight decay on matrices only (not biases, norms, embeddings' scales or the logit scale)."""
     params = [p for p in model.parameters() if p.requires_grad]
-    return [{"params": [p for p in params if p.ndim >= 2], "weight_decay": weight_decay},
-            {"params": [p for p in params if p.ndim < 2], "weight_decay": 0.0}]
+    return [
+        {"params": [p for p in params if p.ndim >= 2], "weight_decay": weight_decay},
+        {"params": [p for p in params if p.ndim < 2], "weight_decay": 0.0},
+    ]
 
 
-def train_scorer(images: np.ndarray, labels: np.ndarray, class_names: list[str], cfg: ClipTrainParams,
-                 device: torch.device) -> open_clip.model.CLIP:
+def train_scorer(
+    images: np.ndarray, labels: np.ndarray, class_names: list[str], cfg: ClipTrainParams, device: torch.device
+) -> open_clip.model.CLIP:
     """Train the in-domain CLIP with open_clip's ClipLoss on captioned, partly corrupted images.
 
     images: uint8 (N, H, W); labels: int64 (N,). Returns the trained model in eval mode.
@@ -90,7 +105,9 @@ def train_scorer(images: np.ndarray, labels: np.ndarray, class_names: list[str],
     tokens = open_clip.tokenizer.SimpleTokenizer(context_length=cfg.context_length)(captions).to(device)
     preprocess = get_model_preprocess_cfg(model)
     optimizer = torch.optim.AdamW(_param_groups(model, cfg.weight_decay), lr=cfg.lr)
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: warmup_cosine(step, cfg.warmup_steps, cfg.steps))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: warmup_cosine(step, cfg.warmup_steps, cfg.steps)
+    )
     loss_fn = open_clip.loss.ClipLoss()
     model.train()
     progress = tqdm(range(cfg.steps), desc="train clip scorer", mininterval=2.0)

@@ -5,6 +5,7 @@ channels, resized to the model's image size and normalised with the model's own 
 The in-domain model is built for 28x28 inputs with mean = std = 0.5, so for it the conversion is a
 channel repeat. Prompts are templates with a `{label}` slot, filled with a class name.
 """
+
 from __future__ import annotations
 
 import torch
@@ -56,8 +57,9 @@ class Scorer:
         logits = self.logit_scale * self.image_features(images) @ self.text_features(prompts).T
         return logits.softmax(dim=-1)
 
-    def labelled_prompt_probabilities(self, images: torch.Tensor, labels: torch.Tensor,
-                                      class_names: list[str], templates: list[str]) -> torch.Tensor:
+    def labelled_prompt_probabilities(
+        self, images: torch.Tensor, labels: torch.Tensor, class_names: list[str], templates: list[str]
+    ) -> torch.Tensor:
         """(N, 1, H, W), labels (N,), P templates -> (N, P): for image i the softmax over the
         templates filled with its own class name, class_names[labels[i]]."""
         prompts = [t.format(label=name) for name in class_names for t in templates]

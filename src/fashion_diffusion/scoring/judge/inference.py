@@ -1,4 +1,5 @@
 """Using a trained judge: its features and class probabilities, accuracy, and the checkpoint."""
+
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -7,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ...artifacts import load_checkpoint, rebuilding, require_keys, save_atomic
-from ...batching import batched
-from ...evaluation.metrics import class_accuracy
+from ...core.artifacts import load_checkpoint, rebuilding, require_keys, save_atomic
+from ...core.batching import batched
+from ...stats.metrics import class_accuracy
 from .net import JudgeNet, JudgeNetConfig
 
 JUDGE = Path("models/judge.pt")

@@ -2,6 +2,7 @@
 
 Images enter as float (N, 1, 28, 28) in [-1, 1], the diffusion model's range.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ BACKGROUND = -1.0  # the value of an empty pixel in [-1, 1]
 @dataclass
 class JudgeNetConfig:
     """Architecture only; stored in the checkpoint so `load_judge` rebuilds the same network."""
+
     channels: list[int]
     hidden: int  # width of the penultimate layer: the FID feature dimension
     num_classes: int

@@ -1,4 +1,5 @@
 """Training the judge on real training images only, with shifts and flips."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -10,8 +11,9 @@ from ...config import JudgeParams
 from .net import JudgeNet, JudgeNetConfig, augment
 
 
-def train_judge(train_images: torch.Tensor, train_labels, cfg: JudgeParams, num_classes: int,
-                device: torch.device) -> JudgeNet:
+def train_judge(
+    train_images: torch.Tensor, train_labels, cfg: JudgeParams, num_classes: int, device: torch.device
+) -> JudgeNet:
     """Train a judge from scratch; returns it in eval mode.
 
     train_images: float (N, 1, 28, 28) in [-1, 1] on the CPU; train_labels: int (N,).
@@ -24,17 +26,18 @@ def train_judge(train_images: torch.Tensor, train_labels, cfg: JudgeParams, num_
     generator = torch.Generator().manual_seed(cfg.seed)
     with torch.random.fork_rng(devices=[]):  # seeded initial weights without touching global state
         torch.manual_seed(cfg.seed)
-        model = JudgeNet(JudgeNetConfig(list(cfg.channels), cfg.hidden, num_classes, images.shape[-1])).to(device, memory_format=torch.channels_last)
+        model = JudgeNet(JudgeNetConfig(list(cfg.channels), cfg.hidden, num_classes, images.shape[-1])).to(
+            device, memory_format=torch.channels_last
+        )
     steps_per_epoch = len(images) // cfg.batch_size  # full batches only (params: batch_size <= images)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=cfg.lr,
-                                                   total_steps=cfg.epochs * steps_per_epoch)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=cfg.lr, total_steps=cfg.epochs * steps_per_epoch)
     model.train()
     for epoch in range(cfg.epochs):
         order = torch.randperm(len(images), generator=generator)
         progress = tqdm(range(steps_per_epoch), desc=f"judge epoch {epoch + 1}/{cfg.epochs}", leave=False)
         for step in progress:
-            batch = order[step * cfg.batch_size:(step + 1) * cfg.batch_size]
+            batch = order[step * cfg.batch_size : (step + 1) * cfg.batch_size]
             x = augment(images[batch], generator, cfg.max_shift, cfg.hflip)
             x = x.to(device, memory_format=torch.channels_last)  # (B, 1, H, W), faster convs on CPU
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.bf16):

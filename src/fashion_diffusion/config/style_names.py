@@ -1,7 +1,8 @@
 """Names of the style attributes and their levels, and parsing of `attribute=level` requests."""
+
 from __future__ import annotations
 
-from ..errors import InputError
+from ..core.errors import InputError
 
 # Names for three levels, lowest value first; other level counts are named level0..levelN-1.
 STYLE_LEVEL_NAMES = {

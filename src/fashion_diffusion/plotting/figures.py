@@ -1,8 +1,9 @@
 """Figures: image grids and simple line plots, written as PNG with matplotlib's Agg backend."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import matplotlib
 
@@ -11,12 +12,20 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 
-def image_grid(images: np.ndarray, path: Path, row_labels: Sequence[str] = (), col_labels: Sequence[str] = (),
-               title: str = "", cell: float = 0.9, highlight: np.ndarray | None = None) -> Path:
+def image_grid(
+    images: np.ndarray,
+    path: Path,
+    row_labels: Sequence[str] = (),
+    col_labels: Sequence[str] = (),
+    title: str = "",
+    cell: float = 0.9,
+    highlight: np.ndarray | None = None,
+) -> Path:
     """Save a grid of uint8 images (R, C, H, W). `highlight` (R, C) bool draws a green frame."""
     rows, cols = images.shape[:2]
-    fig, axes = plt.subplots(rows, cols, figsize=(cols * cell + (1.4 if row_labels else 0.2), rows * cell + 0.6),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(cols * cell + (1.4 if row_labels else 0.2), rows * cell + 0.6), squeeze=False
+    )
     for r in range(rows):
         for c in range(cols):
             ax = axes[r, c]
@@ -38,9 +47,17 @@ def image_grid(images: np.ndarray, path: Path, row_labels: Sequence[str] = (), c
     return save_figure(fig, path)
 
 
-def line_plot(path: Path, series: dict[str, tuple[Sequence[float], Sequence[float]]], xlabel: str, ylabel: str,
-              title: str = "", logy: bool = False, markers: bool = False,
-              intervals: dict[str, tuple[Sequence[float], Sequence[float]]] | None = None, ax=None) -> Path | None:
+def line_plot(
+    path: Path,
+    series: dict[str, tuple[Sequence[float], Sequence[float]]],
+    xlabel: str,
+    ylabel: str,
+    title: str = "",
+    logy: bool = False,
+    markers: bool = False,
+    intervals: dict[str, tuple[Sequence[float], Sequence[float]]] | None = None,
+    ax=None,
+) -> Path | None:
     """One line per named (x, y) series; `intervals` (name -> (low, high)) draws error bars. With `ax`,
     draws into that axis of a figure the caller saves."""
     own = ax is None
@@ -49,8 +66,9 @@ def line_plot(path: Path, series: dict[str, tuple[Sequence[float], Sequence[floa
         if intervals and name in intervals:
             low, high = (np.asarray(v, dtype=float) for v in intervals[name])
             y_values = np.asarray(y, dtype=float)
-            ax.errorbar(x, y_values, yerr=_error_bars(y_values, low, high), label=name, marker="o", markersize=3,
-                        capsize=2)
+            ax.errorbar(
+                x, y_values, yerr=_error_bars(y_values, low, high), label=name, marker="o", markersize=3, capsize=2
+            )
         else:
             ax.plot(x, y, label=name, marker="o" if markers else None, markersize=3)
     ax.set_xlabel(xlabel)
@@ -68,9 +86,15 @@ def line_plot(path: Path, series: dict[str, tuple[Sequence[float], Sequence[floa
     return save_figure(fig, path)
 
 
-def bar_plot(path: Path, labels: Sequence[str], groups: dict[str, Sequence[float]], ylabel: str, title: str = "",
-             errors: dict[str, Sequence[float]] | None = None,
-             intervals: dict[str, tuple[Sequence[float], Sequence[float]]] | None = None) -> Path:
+def bar_plot(
+    path: Path,
+    labels: Sequence[str],
+    groups: dict[str, Sequence[float]],
+    ylabel: str,
+    title: str = "",
+    errors: dict[str, Sequence[float]] | None = None,
+    intervals: dict[str, tuple[Sequence[float], Sequence[float]]] | None = None,
+) -> Path:
     """Grouped bars: one group per label, one bar per named series; error bars from `errors`
     (symmetric, e.g. a std) or `intervals` (name -> (low, high))."""
     fig, ax = plt.subplots(figsize=(max(6, len(labels) * 0.7), 3.6))
@@ -94,17 +118,33 @@ def bar_plot(path: Path, labels: Sequence[str], groups: dict[str, Sequence[float
     return save_figure(fig, path)
 
 
-def heatmaps(path: Path, matrices: Sequence[np.ndarray], titles: Sequence[str], row_labels: Sequence[str],
-             col_labels: Sequence[str], xlabel: str, ylabel: str, suptitle: str = "") -> Path:
+def heatmaps(
+    path: Path,
+    matrices: Sequence[np.ndarray],
+    titles: Sequence[str],
+    row_labels: Sequence[str],
+    col_labels: Sequence[str],
+    xlabel: str,
+    ylabel: str,
+    suptitle: str = "",
+) -> Path:
     """Side-by-side heatmaps of matrices (R, C) in [0, 1], each cell annotated with its value."""
-    fig, axes = plt.subplots(1, len(matrices), figsize=(3.2 * len(matrices) + 1.2, 4.0), squeeze=False,
-                             layout="constrained")
+    fig, axes = plt.subplots(
+        1, len(matrices), figsize=(3.2 * len(matrices) + 1.2, 4.0), squeeze=False, layout="constrained"
+    )
     for ax, matrix, title in zip(axes[0], matrices, titles):
         image = ax.imshow(matrix, vmin=0, vmax=1, cmap="viridis")
         for (r, c), value in np.ndenumerate(matrix):
             if value >= 0.05:
-                ax.text(c, r, f"{100 * value:.0f}", ha="center", va="center", fontsize=5,
-                        color="black" if value > 0.6 else "white")
+                ax.text(
+                    c,
+                    r,
+                    f"{100 * value:.0f}",
+                    ha="center",
+                    va="center",
+                    fontsize=5,
+                    color="black" if value > 0.6 else "white",
+                )
         ax.set_xticks(range(len(col_labels)), col_labels, rotation=90, fontsize=6)
         ax.set_yticks(range(len(row_labels)), row_labels if ax is axes[0][0] else [], fontsize=6)
         ax.set_title(title, fontsize=8)
@@ -116,8 +156,12 @@ def heatmaps(path: Path, matrices: Sequence[np.ndarray], titles: Sequence[str], 
     return save_figure(fig, path)
 
 
-def scatter_grid(path: Path, panels: Sequence[tuple[Sequence[float], Sequence[float], str, str, str]],
-                 point_labels: Sequence[str], columns: int) -> Path:
+def scatter_grid(
+    path: Path,
+    panels: Sequence[tuple[Sequence[float], Sequence[float], str, str, str]],
+    point_labels: Sequence[str],
+    columns: int,
+) -> Path:
     """One scatter plot per panel (x, y, xlabel, ylabel, title), every point annotated with its label."""
     rows = -(-len(panels) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(3.4 * columns, 2.9 * rows), squeeze=False)
@@ -129,7 +173,7 @@ def scatter_grid(path: Path, panels: Sequence[tuple[Sequence[float], Sequence[fl
         ax.set_ylabel(ylabel, fontsize=7)
         ax.set_title(title, fontsize=8)
         ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[len(panels):]:
+    for ax in list(axes.flat)[len(panels) :]:
         ax.axis("off")
     fig.tight_layout()
     return save_figure(fig, path)

@@ -5,6 +5,7 @@ DDIM with a single step is exactly that estimate: at t = T-1 the model predicts 
 default guidance), x0_pred = to_x0(x_T, T-1, output) is clipped to [-1, 1], and the step ends there
 (alpha_bar_prev = 1, so sigma = 0 and x_0 = x0_pred). So one step uses the sampler's own code.
 """
+
 from __future__ import annotations
 
 import time
@@ -12,20 +13,33 @@ import time
 import torch
 
 from ..data.prepared import to_uint8
+from ..evaluation.generation import Generated
 from ..model.checkpoint import ModelInfo
 from ..model.samplers import Sampling, sample
 from ..model.unet import Denoiser
-from .generation import Generated
 
 ONE_STEP = {"sampler": "ddim", "steps": 1, "eta": 0.0}
 
 
-def one_step(model: Denoiser, info: ModelInfo, labels: torch.Tensor, style_labels: torch.Tensor | None,
-             sampling: Sampling, seed: int) -> Generated:
+def one_step(
+    model: Denoiser,
+    info: ModelInfo,
+    labels: torch.Tensor,
+    style_labels: torch.Tensor | None,
+    sampling: Sampling,
+    seed: int,
+) -> Generated:
     """x0 predicted in one step from the noise that `sample` draws for these labels and seed, i.e. the
     noise the full sampler with the same labels, styles and seed starts from."""
     began = time.perf_counter()
-    images, _ = sample(model, info.schedule(), labels, generator=torch.Generator().manual_seed(seed),
-                       style_labels=style_labels, image_shape=info.image_shape, prediction=info.prediction,
-                       **sampling.replace(**ONE_STEP).kwargs())
+    images, _ = sample(
+        model,
+        info.schedule(),
+        labels,
+        generator=torch.Generator().manual_seed(seed),
+        style_labels=style_labels,
+        image_shape=info.image_shape,
+        prediction=info.prediction,
+        **sampling.replace(**ONE_STEP).kwargs(),
+    )
     return Generated(to_uint8(images), labels.cpu().numpy(), time.perf_counter() - began)

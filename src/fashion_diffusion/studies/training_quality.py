@@ -1,4 +1,5 @@
 """Quality over training: the EMA snapshots written during training, sampled with one seed."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,16 +8,23 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..artifacts import ArtifactError, load_checkpoint, rebuilding, require_keys
+from ..core.artifacts import ArtifactError, load_checkpoint, rebuilding, require_keys
+from ..evaluation.generation import generate
+from ..evaluation.reference import Reference
 from ..model.checkpoint import ModelInfo
 from ..model.samplers import Sampling
 from ..model.unet import build_denoiser
-from .generation import generate
-from .reference import Reference
 
 
-def quality_over_training(snapshots: list[Path], info: ModelInfo, reference: Reference, per_class: int,
-                          sampling: Sampling, seed: int, device: torch.device) -> tuple[pd.DataFrame, np.ndarray]:
+def quality_over_training(
+    snapshots: list[Path],
+    info: ModelInfo,
+    reference: Reference,
+    per_class: int,
+    sampling: Sampling,
+    seed: int,
+    device: torch.device,
+) -> tuple[pd.DataFrame, np.ndarray]:
     """FID and accuracy of each EMA snapshot with a fixed seed; also (snapshots, classes, H, W) of the
     first sample of each class, for a strip of grids."""
     model = build_denoiser(info.config).to(device).eval()

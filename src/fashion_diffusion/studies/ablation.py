@@ -1,7 +1,7 @@
 """Ablations: variants of the denoiser trained at one equal budget, sampled and judged alike.
 
 Budget = equal training compute. A variant whose forward pass costs F FLOPs per image
-(`cost.flops_per_image`, torch's FlopCounterMode) trains for
+(`evaluation.cost.flops_per_image`, torch's FlopCounterMode) trains for
 
     steps = max(1, round(budget_gflop * 1e9 / (F * batch_size)))
 
@@ -12,6 +12,7 @@ steps; the seconds are measured and reported beside it. Each variant follows the
 (`train` section) with its step counts (warm-up) shortened in proportion, and is sampled with the
 default sampler from one seed, so every variant starts from the same noise.
 """
+
 from __future__ import annotations
 
 import math
@@ -23,25 +24,26 @@ import numpy as np
 import torch
 
 from ..config import Params, TrainParams
+from ..config.constants import steps_per_epoch, total_steps
 from ..data.prepared import to_model_range
+from ..evaluation.comparison import paired_differences
+from ..evaluation.cost import flops_per_image
+from ..evaluation.generation import Generated, generate
+from ..evaluation.loss_by_timestep import noise_prediction_errors
+from ..evaluation.setup import EvaluationSetup
 from ..model.checkpoint import ModelInfo
 from ..model.samplers import Sampling
 from ..model.unet import Denoiser, build_denoiser, count_parameters, denoiser_config
+from ..stats.bootstrap import flat_estimates, mean_estimate
 from ..style.bins import StyleBins
-from ..training.batches import steps_per_epoch, total_steps
 from ..training.clip_alignment import AlignmentLoss
-from ..training.loop import train, train_data
-from .bootstrap import flat_estimates, mean_estimate
-from .comparison import paired_differences
-from .cost import flops_per_image
-from .generation import Generated, generate
-from .loss_by_timestep import noise_prediction_errors
-from .setup import EvaluationSetup
+from ..training.loop import Alignment, train, train_data
 
 
 @dataclass
 class Variant:
     """A trained variant: what was sampled, and what its training cost."""
+
     model: Denoiser  # the weights sampled from (the EMA weights when sample.use_ema)
     info: ModelInfo
     cost: dict  # parameters, gflops_per_image, steps, images_seen, train_gflop, train_seconds, final_loss
@@ -57,12 +59,25 @@ def shortened_recipe(recipe: TrainParams, steps: int, n_images: int) -> TrainPar
     EMA snapshots, one checkpoint at the end."""
     default_steps = total_steps(recipe.epochs, recipe.max_steps, n_images, recipe.batch_size)
     epochs = math.ceil(steps / steps_per_epoch(n_images, recipe.batch_size))
-    return recipe.model_copy(update={"epochs": epochs, "max_steps": steps, "snapshots": 0, "checkpoint_every": steps,
-                                     "warmup_steps": round(recipe.warmup_steps * steps / default_steps)})
+    return recipe.model_copy(
+        update={
+            "epochs": epochs,
+            "max_steps": steps,
+            "snapshots": 0,
+            "checkpoint_every": steps,
+            "warmup_steps": round(recipe.warmup_steps * steps / default_steps),
+        }
+    )
 
 
-def train_variant(p: Params, arch: str, bins: StyleBins, setup: EvaluationSetup,
-                  alignment: AlignmentLoss | None = None, alignment_weight: float = 0.0) -> Variant:
+def train_variant(
+    p: Params,
+    arch: str,
+    bins: StyleBins,
+    setup: EvaluationSetup,
+    alignment: AlignmentLoss | None = None,
+    alignment_weight: float = 0.0,
+) -> Variant:
     """Train `arch` (a model.archs name) at the ablation budget, with the CLIP alignment term when given."""
     data = setup.data
     config = denoiser_config(p.model, len(data.class_names), [bins.levels] * len(bins.attributes), arch)
@@ -72,16 +87,32 @@ def train_variant(p: Params, arch: str, bins: StyleBins, setup: EvaluationSetup,
     steps = budget_steps(p.ablations.train_gflop, flops, p.train.batch_size)
     recipe = shortened_recipe(p.train, steps, len(images))
     with tempfile.TemporaryDirectory() as folder:  # the run's resume checkpoint: not kept
-        result = train(config, info.schedule(), info.diffusion,
-                       train_data(images, data.train_labels, data.train_styles, data.identity()), recipe,
-                       setup.device, Path(folder) / "last.pt", alignment, alignment_weight, progress=False)
+        result = train(
+            config,
+            info.schedule(),
+            info.diffusion,
+            train_data(images, data.train_labels, data.train_styles, data.identity()),
+            recipe,
+            setup.device,
+            Path(folder) / "last.pt",
+            Alignment(alignment, alignment_weight),
+            progress=False,
+        )
     info.steps = result.steps
     summary = result.summary(recipe.batch_size, setup.device)
     images_seen = result.steps * recipe.batch_size
-    cost = {"parameters": count_parameters(result.model), "gflops_per_image": flops / 1e9, "steps": result.steps,
-            "batch_size": recipe.batch_size, "warmup_steps": recipe.warmup_steps, "images_seen": images_seen,
-            "train_gflop": flops * images_seen / 1e9, "train_seconds": summary["train_seconds"],
-            "images_per_second": summary["images_per_second"], "final_loss": summary["final_loss"]}
+    cost = {
+        "parameters": count_parameters(result.model),
+        "gflops_per_image": flops / 1e9,
+        "steps": result.steps,
+        "batch_size": recipe.batch_size,
+        "warmup_steps": recipe.warmup_steps,
+        "images_seen": images_seen,
+        "train_gflop": flops * images_seen / 1e9,
+        "train_seconds": summary["train_seconds"],
+        "images_per_second": summary["images_per_second"],
+        "final_loss": summary["final_loss"],
+    }
     model = (result.ema_model if p.sample.use_ema else result.model).eval()
     return Variant(model, info, cost)
 
@@ -93,8 +124,15 @@ def held_out_mse(variant: Variant, setup: EvaluationSetup, images: int, resample
     generator = torch.Generator().manual_seed(seed)
     t = torch.randint(0, variant.info.schedule().timesteps, (len(x0),), generator=generator)
     noise = torch.randn(x0.shape, generator=generator)
-    errors = noise_prediction_errors(variant.model, variant.info.schedule(), variant.info.prediction, x0,
-                                     torch.as_tensor(setup.data.test_labels[:images]), t, noise)
+    errors = noise_prediction_errors(
+        variant.model,
+        variant.info.schedule(),
+        variant.info.prediction,
+        x0,
+        torch.as_tensor(setup.data.test_labels[:images]),
+        t,
+        noise,
+    )
     return mean_estimate(errors.numpy(), resamples, seed).as_dict("held_out_mse")
 
 
@@ -104,14 +142,18 @@ def sample_and_judge(variant: Variant, setup: EvaluationSetup, p: Params) -> tup
     a, resamples = p.ablations, p.statistics.bootstrap_resamples
     generated = generate(variant.model, variant.info, a.per_class, Sampling.of(p.sample), a.seed)
     scores = setup.reference.judge_images(generated.images, generated.labels)
-    metrics = {**variant.cost, "sample_seconds": generated.seconds,
-               **held_out_mse(variant, setup, p.evaluate.loss_by_t_images, resamples, a.seed),
-               **setup.summary(scores, resamples, a.seed)}
+    metrics = {
+        **variant.cost,
+        "sample_seconds": generated.seconds,
+        **held_out_mse(variant, setup, p.evaluate.loss_by_t_images, resamples, a.seed),
+        **setup.summary(scores, resamples, a.seed),
+    }
     return generated, metrics
 
 
-def compare_with_reference(setup: EvaluationSetup, samples: dict[str, tuple[np.ndarray, np.ndarray]], reference: str,
-                           resamples: int, seed: int) -> dict[str, dict[str, float]]:
+def compare_with_reference(
+    setup: EvaluationSetup, samples: dict[str, tuple[np.ndarray, np.ndarray]], reference: str, resamples: int, seed: int
+) -> dict[str, dict[str, float]]:
     """Each variant's samples (images (N, H, W) uint8, labels (N,)) against the reference variant's:
     accuracy and FID differences (variant minus reference) with intervals. The variants share the
     seed and labels, so image i of every variant started from the same noise: pairs are resampled."""

@@ -1,4 +1,5 @@
 """The torch runtime of a stage: which device it computes on and how many CPU threads it uses."""
+
 from __future__ import annotations
 
 import os
@@ -29,8 +30,12 @@ def running_experiments(workspace: Path | None = None) -> int:
     runs in its own workspace `<repo>/.dvc/tmp/exps/tmp*`, removed when it ends. 1 outside the queue."""
     here = (workspace or Path.cwd()).resolve()
     exps = here.parent
-    if not (here.name.startswith("tmp") and exps.name == "exps" and exps.parent.name == "tmp"
-            and exps.parent.parent.name == ".dvc"):
+    if not (
+        here.name.startswith("tmp")
+        and exps.name == "exps"
+        and exps.parent.name == "tmp"
+        and exps.parent.parent.name == ".dvc"
+    ):
         return 1
     return max(1, sum(1 for folder in exps.iterdir() if folder.is_dir() and folder.name.startswith("tmp")))
 

@@ -5,22 +5,25 @@ Told t = clip(true t + shift, 0, T - 1) for each shift, and a uniform random t. 
 sees identical inputs x_t, so the differences in error come from the timestep alone; the
 increase over the true timestep is a paired mean over images, with its bootstrap interval.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import torch
 
+from ..evaluation.loss_by_timestep import noise_prediction_errors
 from ..model.schedule import NoiseSchedule
 from ..model.unet import Denoiser
-from .bootstrap import mean_estimate
-from .loss_by_timestep import noise_prediction_errors
+from ..stats.bootstrap import mean_estimate
 
 TRUE = "true t"
 RANDOM = "random t"
 
 
-def told_timesteps(t: torch.Tensor, shifts: list[int], timesteps: int, generator: torch.Generator) -> dict[str, torch.Tensor]:
+def told_timesteps(
+    t: torch.Tensor, shifts: list[int], timesteps: int, generator: torch.Generator
+) -> dict[str, torch.Tensor]:
     """Condition name -> the timesteps (N,) the model is told: the true t, each shift, a random t."""
     told = {TRUE: t}
     told |= {f"t {shift:+d}": (t + shift).clamp(0, timesteps - 1) for shift in shifts}
@@ -28,16 +31,25 @@ def told_timesteps(t: torch.Tensor, shifts: list[int], timesteps: int, generator
     return told
 
 
-def wrong_timestep_errors(model: Denoiser, schedule: NoiseSchedule, prediction: str, images: torch.Tensor,
-                          class_labels: torch.Tensor, shifts: list[int], seed: int) -> pd.DataFrame:
+def wrong_timestep_errors(
+    model: Denoiser,
+    schedule: NoiseSchedule,
+    prediction: str,
+    images: torch.Tensor,
+    class_labels: torch.Tensor,
+    shifts: list[int],
+    seed: int,
+) -> pd.DataFrame:
     """Per image: its true t and one column of squared error per condition (see `told_timesteps`)."""
     generator = torch.Generator().manual_seed(seed)
     t = torch.randint(0, schedule.timesteps, (images.shape[0],), generator=generator)
     noise = torch.randn(images.shape, generator=generator)
     told = told_timesteps(t, shifts, schedule.timesteps, generator)
     columns = {"t": t.numpy()}
-    columns |= {name: noise_prediction_errors(model, schedule, prediction, images, class_labels, t, noise, told_t).numpy()
-                for name, told_t in told.items()}
+    columns |= {
+        name: noise_prediction_errors(model, schedule, prediction, images, class_labels, t, noise, told_t).numpy()
+        for name, told_t in told.items()
+    }
     return pd.DataFrame(columns)
 
 
@@ -47,8 +59,14 @@ def summarise(errors: pd.DataFrame, resamples: int, seed: int) -> pd.DataFrame:
     for name in [c for c in errors.columns if c != "t"]:
         mse = mean_estimate(errors[name].to_numpy(), resamples, seed)
         increase = mean_estimate((errors[name] - errors[TRUE]).to_numpy(), resamples, seed)
-        rows.append({"condition": name, **mse.as_dict("mse"), **increase.as_dict("increase"),
-                     "ratio": mse.value / errors[TRUE].mean()})
+        rows.append(
+            {
+                "condition": name,
+                **mse.as_dict("mse"),
+                **increase.as_dict("increase"),
+                "ratio": mse.value / errors[TRUE].mean(),
+            }
+        )
     return pd.DataFrame(rows)
 
 

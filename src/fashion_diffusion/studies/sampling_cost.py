@@ -1,5 +1,6 @@
 """What sampling with the trained model costs in memory: the peak resident memory of generating a
 batch of images with a named sampler, measured in a fresh process so that the peak is its own."""
+
 from __future__ import annotations
 
 import time
@@ -7,16 +8,26 @@ from pathlib import Path
 
 import torch
 
+from ..evaluation.cost import in_fresh_process, peak_rss_mib
 from ..model.checkpoint import load_denoiser
 from ..model.samplers import Sampling, sample
-from .cost import in_fresh_process, peak_rss_mib
 
 
 def _sampling_child(model_path: str, use_ema: bool, settings: dict, n: int, seed: int, queue) -> None:
     model, info = load_denoiser(model_path, torch.device("cpu"), use_ema=use_ema)
-    run = lambda count: sample(model, info.schedule(), torch.arange(count) % len(info.class_names),  # noqa: E731
-                               generator=torch.Generator().manual_seed(seed), image_shape=info.image_shape,
-                               prediction=info.prediction, progress=False, **settings)
+
+    def run(count):
+        return sample(
+            model,
+            info.schedule(),
+            torch.arange(count) % len(info.class_names),
+            generator=torch.Generator().manual_seed(seed),
+            image_shape=info.image_shape,
+            prediction=info.prediction,
+            progress=False,
+            **settings,
+        )
+
     run(1)  # a warm-up of one image loads what the sampler imports and allocates once
     warm = peak_rss_mib()
     began = time.perf_counter()

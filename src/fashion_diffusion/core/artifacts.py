@@ -5,21 +5,21 @@ Checkpoints hold only plain containers, numbers, strings and tensors, so they lo
 without pickle. Every failure to read one, or to rebuild a model from it, becomes a single line
 naming the file (`ArtifactError`).
 """
+
 from __future__ import annotations
 
 import json
 import os
 import pickle
 import zipfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import torch
 
 from .errors import InputError
-
 
 # How torch's weights-only unpickler words a refusal of a pickled object (a function to call, a
 # class to build), as opposed to bytes that are not a pickle at all.
@@ -89,8 +89,9 @@ def load_arrays(path: str | Path, keys: list[str], made_by: str = "") -> dict[st
             arrays = {name: stored[name] for name in stored.files}
     except Exception as error:  # damaged zips raise many types (BadZipFile, zlib.error, NotImplementedError, ...)
         if "Object arrays" in str(error):
-            raise ArtifactError(f"{path}: refused to load: it holds pickled objects, not plain arrays "
-                                "(a file like this can run code)") from None
+            raise ArtifactError(
+                f"{path}: refused to load: it holds pickled objects, not plain arrays (a file like this can run code)"
+            ) from None
         raise ArtifactError(f"{path}: corrupt or truncated array file ({_first_line(error)})") from None
     missing = [key for key in keys if key not in arrays]
     if missing:

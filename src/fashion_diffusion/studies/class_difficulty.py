@@ -12,18 +12,24 @@ Properties of the real class c:
 The hypothesis under test (the seed's 4.2): classes that are more varied, more confusable or more
 detailed are harder, so each property predicts the sign of its correlation with each measure (EXPECTED).
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from . import metrics
-from .bootstrap import bootstrap, mean_estimate
+from ..stats import metrics
+from ..stats.bootstrap import bootstrap, mean_estimate
 
 # (property, difficulty measure) -> the sign of the Spearman correlation the hypothesis predicts
-EXPECTED = {("pixel_variance", "generated_accuracy"): -1, ("pixel_variance", "fid"): 1,
-            ("real_accuracy", "generated_accuracy"): 1, ("real_accuracy", "fid"): -1,
-            ("edge_density", "generated_accuracy"): -1, ("edge_density", "fid"): 1}
+EXPECTED = {
+    ("pixel_variance", "generated_accuracy"): -1,
+    ("pixel_variance", "fid"): 1,
+    ("real_accuracy", "generated_accuracy"): 1,
+    ("real_accuracy", "fid"): -1,
+    ("edge_density", "generated_accuracy"): -1,
+    ("edge_density", "fid"): 1,
+}
 SOBEL = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
 
 
@@ -32,36 +38,56 @@ def edge_density(images: np.ndarray, threshold: float) -> np.ndarray:
     (images scaled to [0, 1], so the magnitude lies in [0, 4 sqrt 2]); the one-pixel border is skipped."""
     x = images.astype(np.float32) / 255.0
     height, width = x.shape[1:]
-    window = lambda dy, dx: x[:, 1 + dy:height - 1 + dy, 1 + dx:width - 1 + dx]  # noqa: E731
+
+    def window(dy, dx):
+        return x[:, 1 + dy : height - 1 + dy, 1 + dx : width - 1 + dx]
+
     gx = sum(SOBEL[dy + 1, dx + 1] * window(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1))
     gy = sum(SOBEL[dx + 1, dy + 1] * window(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1))
     return (np.sqrt(gx**2 + gy**2) > threshold).mean(axis=(1, 2))
 
 
-def class_properties(train_images: np.ndarray, train_labels: np.ndarray, real_accuracy: np.ndarray,
-                     edge_threshold: float) -> pd.DataFrame:
+def class_properties(
+    train_images: np.ndarray, train_labels: np.ndarray, real_accuracy: np.ndarray, edge_threshold: float
+) -> pd.DataFrame:
     """One row per class: pixel_variance, real_accuracy (given, (C,)), edge_density."""
     rows = []
     for c in range(len(real_accuracy)):
         images = train_images[train_labels == c]
-        rows.append({"pixel_variance": float((images.astype(np.float64) / 255.0).var(axis=0).mean()),
-                     "real_accuracy": float(real_accuracy[c]),
-                     "edge_density": float(edge_density(images, edge_threshold).mean())})
+        rows.append(
+            {
+                "pixel_variance": float((images.astype(np.float64) / 255.0).var(axis=0).mean()),
+                "real_accuracy": float(real_accuracy[c]),
+                "edge_density": float(edge_density(images, edge_threshold).mean()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def class_quality(features: np.ndarray, correct: np.ndarray, labels: np.ndarray, test_features: np.ndarray,
-                  test_labels: np.ndarray, floor_features: np.ndarray, floor_labels: np.ndarray,
-                  resamples: int, seed: int) -> pd.DataFrame:
+def class_quality(
+    features: np.ndarray,
+    correct: np.ndarray,
+    labels: np.ndarray,
+    test_features: np.ndarray,
+    test_labels: np.ndarray,
+    floor_features: np.ndarray,
+    floor_labels: np.ndarray,
+    resamples: int,
+    seed: int,
+) -> pd.DataFrame:
     """One row per class of the samples: generated_accuracy with its interval, FID against the class's
     real test images, and the floor: FID of as many real training images of the class (floor_*)."""
     rows = []
     for c in np.unique(labels):
         mine = labels == c
         accuracy = mean_estimate(correct[mine], resamples, seed)
-        rows.append({**accuracy.as_dict("generated_accuracy"),
-                     "fid": metrics.fid(features[mine], test_features[test_labels == c]),
-                     "fid_floor": metrics.fid(floor_features[floor_labels == c], test_features[test_labels == c])})
+        rows.append(
+            {
+                **accuracy.as_dict("generated_accuracy"),
+                "fid": metrics.fid(features[mine], test_features[test_labels == c]),
+                "fid_floor": metrics.fid(floor_features[floor_labels == c], test_features[test_labels == c]),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -71,7 +97,7 @@ def rank_correlations(table: pd.DataFrame, resamples: int, seed: int) -> pd.Data
     rows = []
     for (prop, measure), sign in EXPECTED.items():
         x, y = table[prop].to_numpy(), table[measure].to_numpy()
-        rho = bootstrap(lambda idx: metrics.spearman(x[idx], y[idx]), len(x), resamples, seed)
+        rho = bootstrap(lambda idx: metrics.spearman(x[idx], y[idx]), len(x), resamples, seed)  # noqa: B023 (called at once)
         rows.append({"property": prop, "measure": measure, **rho.as_dict("rho"), "expected_sign": sign})
     return pd.DataFrame(rows)
 

@@ -6,10 +6,11 @@
 Groups (e.g. classes) can be resampled within themselves (`strata`), so every resample keeps the
 same number of images per class, as the experiment did.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -18,6 +19,7 @@ from threadpoolctl import threadpool_limits
 @dataclass(frozen=True)
 class Estimate:
     """A statistic with its 95% percentile-bootstrap interval."""
+
     value: float
     low: float
     high: float
@@ -48,8 +50,15 @@ def resample_indices(n: int, resamples: int, seed: int, strata: np.ndarray | Non
     return out
 
 
-def bootstrap(statistic: Callable[[np.ndarray], float], n: int, resamples: int, seed: int,
-              strata: np.ndarray | None = None, method: str = "percentile", value: float | None = None) -> Estimate:
+def bootstrap(
+    statistic: Callable[[np.ndarray], float],
+    n: int,
+    resamples: int,
+    seed: int,
+    strata: np.ndarray | None = None,
+    method: str = "percentile",
+    value: float | None = None,
+) -> Estimate:
     """statistic(indices) on all n items (or the given `value`), with a 95% interval over resamples.
 
     method "percentile": the quantiles q(2.5%), q(97.5%) of the resampled statistic.
@@ -76,8 +85,9 @@ def mean_estimate(values: np.ndarray, resamples: int, seed: int, strata: np.ndar
 def difference_estimate(a: np.ndarray, b: np.ndarray, resamples: int, seed: int) -> Estimate:
     """mean(a) - mean(b) for two independent sets, each resampled on its own."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    diffs = (a[resample_indices(len(a), resamples, seed)].mean(axis=1)
-             - b[resample_indices(len(b), resamples, seed + 1)].mean(axis=1))
+    diffs = a[resample_indices(len(a), resamples, seed)].mean(axis=1) - b[
+        resample_indices(len(b), resamples, seed + 1)
+    ].mean(axis=1)
     low, high = np.quantile(diffs, [0.025, 0.975])
     return Estimate(float(a.mean() - b.mean()), float(low), float(high))
 

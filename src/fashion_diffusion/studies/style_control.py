@@ -1,6 +1,7 @@
 """How well generation controls style: requests for every class x attribute x level (sampled so that
 only the style differs between levels), and the hit rates and rank correlations of the attributes
 recomputed from the generated pixels."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,12 +9,12 @@ import pandas as pd
 import torch
 
 from ..data.prepared import to_uint8
-from ..evaluation.bootstrap import mean_estimate
-from ..evaluation.metrics import spearman
 from ..model.checkpoint import ModelInfo
 from ..model.samplers import Sampling, sample
 from ..model.unet import Denoiser
-from .bins import StyleBins, assign_levels
+from ..stats.bootstrap import mean_estimate
+from ..stats.metrics import spearman
+from ..style.bins import StyleBins, assign_levels
 
 
 def control_columns(bins: StyleBins, classes: int, per_level: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -31,16 +32,28 @@ def control_columns(bins: StyleBins, classes: int, per_level: int) -> list[tuple
     return columns
 
 
-def sample_columns(model: Denoiser, info: ModelInfo, columns: list[tuple[np.ndarray, np.ndarray]],
-                   sampling: Sampling, seed: int) -> np.ndarray:
+def sample_columns(
+    model: Denoiser, info: ModelInfo, columns: list[tuple[np.ndarray, np.ndarray]], sampling: Sampling, seed: int
+) -> np.ndarray:
     """Every block of `control_columns` sampled from the same seed: uint8 images (N, H, W), blocks in order."""
     device = next(model.parameters()).device
-    return np.concatenate([to_uint8(sample(model, info.schedule(), torch.as_tensor(labels, device=device),
-                                           generator=torch.Generator().manual_seed(seed),
-                                           style_labels=torch.as_tensor(styles, device=device),
-                                           image_shape=info.image_shape, prediction=info.prediction,
-                                           **sampling.kwargs())[0])
-                           for labels, styles in columns])
+    return np.concatenate(
+        [
+            to_uint8(
+                sample(
+                    model,
+                    info.schedule(),
+                    torch.as_tensor(labels, device=device),
+                    generator=torch.Generator().manual_seed(seed),
+                    style_labels=torch.as_tensor(styles, device=device),
+                    image_shape=info.image_shape,
+                    prediction=info.prediction,
+                    **sampling.kwargs(),
+                )[0]
+            )
+            for labels, styles in columns
+        ]
+    )
 
 
 def control_requests(bins: StyleBins, classes: int, per_level: int) -> tuple[np.ndarray, np.ndarray]:
@@ -64,8 +77,9 @@ def within_class_z(values: np.ndarray, class_labels: np.ndarray) -> np.ndarray:
     return z
 
 
-def control_table(requested: np.ndarray, values: dict[str, np.ndarray], class_labels: np.ndarray,
-                  bins: StyleBins, resamples: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def control_table(
+    requested: np.ndarray, values: dict[str, np.ndarray], class_labels: np.ndarray, bins: StyleBins, resamples: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """How well generated images land in the style level they were asked for, within their class.
 
     requested: int64 (N, A) style labels used for generation (null = not requested);
@@ -98,28 +112,50 @@ def control_table(requested: np.ndarray, values: dict[str, np.ndarray], class_la
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(), pd.DataFrame(summaries)
 
 
-def _control_levels(name: str, level: np.ndarray, value: np.ndarray, z: np.ndarray, hit: np.ndarray,
-                    classes: np.ndarray, bins: StyleBins) -> pd.DataFrame:
+def _control_levels(
+    name: str,
+    level: np.ndarray,
+    value: np.ndarray,
+    z: np.ndarray,
+    hit: np.ndarray,
+    classes: np.ndarray,
+    bins: StyleBins,
+) -> pd.DataFrame:
     """One row per requested level of one attribute (see `control_table`)."""
     chance_train = np.asarray(bins.train_fractions[name])[classes, level]  # (n,) per image
-    return pd.DataFrame([{
-        "attribute": name, "level": int(lv), "level_name": bins.level_names[name][lv],
-        "n": int((level == lv).sum()), "hit_rate": float(hit[level == lv].mean()),
-        "chance_uniform": 1.0 / bins.levels, "chance_train": float(chance_train[level == lv].mean()),
-        "mean_value": float(value[level == lv].mean()), "mean_z": float(z[level == lv].mean()),
-    } for lv in np.unique(level)])
+    return pd.DataFrame(
+        [
+            {
+                "attribute": name,
+                "level": int(lv),
+                "level_name": bins.level_names[name][lv],
+                "n": int((level == lv).sum()),
+                "hit_rate": float(hit[level == lv].mean()),
+                "chance_uniform": 1.0 / bins.levels,
+                "chance_train": float(chance_train[level == lv].mean()),
+                "mean_value": float(value[level == lv].mean()),
+                "mean_z": float(z[level == lv].mean()),
+            }
+            for lv in np.unique(level)
+        ]
+    )
 
 
-def _control_summary(table: pd.DataFrame, level: np.ndarray, value: np.ndarray, z: np.ndarray,
-                     hit: np.ndarray, resamples: int) -> dict:
+def _control_summary(
+    table: pd.DataFrame, level: np.ndarray, value: np.ndarray, z: np.ndarray, hit: np.ndarray, resamples: int
+) -> dict:
     """Summary row of one attribute from its per-level table and per-image arrays (n,); the hit rate
     has a bootstrap interval over images, resampled within each requested level."""
     enough = len(level) >= 2
     hit_rate = mean_estimate(hit, resamples, seed=0, strata=level)
     return {
-        "attribute": table["attribute"].iloc[0], "n": len(level), "mean_hit_rate": hit_rate.value,
-        "hit_rate_low": hit_rate.low, "hit_rate_high": hit_rate.high,
-        "chance_uniform": table["chance_uniform"].iloc[0], "chance_train": table["chance_train"].mean(),
+        "attribute": table["attribute"].iloc[0],
+        "n": len(level),
+        "mean_hit_rate": hit_rate.value,
+        "hit_rate_low": hit_rate.low,
+        "hit_rate_high": hit_rate.high,
+        "chance_uniform": table["chance_uniform"].iloc[0],
+        "chance_train": table["chance_train"].mean(),
         "spearman": spearman(level, value) if enough else float("nan"),
         "means_increasing": bool(np.all(np.diff(table["mean_value"]) > 0)),
         "spearman_within_class": spearman(level, z) if enough else float("nan"),

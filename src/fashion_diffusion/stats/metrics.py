@@ -5,6 +5,7 @@ torch tensors (CPU or not); outputs are numpy arrays or Python floats. Inception
 cannot be downloaded here, so FID uses the judge's penultimate features: its values are not
 comparable with published Inception FIDs, only with each other at equal sample sizes.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -48,7 +49,7 @@ def _trace_sqrt_product(sigma1: np.ndarray, sigma2: np.ndarray, root1: np.ndarra
 def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
     """Frechet distance between N(mu1, sigma1) and N(mu2, sigma2) (Heusel et al. 2017, FID):
 
-        d^2 = |mu1 - mu2|^2 + Tr(sigma1) + Tr(sigma2) - 2 Tr (sigma1 sigma2)^(1/2)
+    d^2 = |mu1 - mu2|^2 + Tr(sigma1) + Tr(sigma2) - 2 Tr (sigma1 sigma2)^(1/2)
     """
     mu1, mu2 = _as_float64(mu1), _as_float64(mu2)
     sigma1, sigma2 = _as_float64(sigma1), _as_float64(sigma2)
@@ -63,12 +64,13 @@ def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
 class GaussianReference:
     """The Gaussian statistics of a fixed reference feature set, with the square root of its
     covariance computed once: FID against it then costs one `eigvalsh` (bootstraps call it often)."""
+
     mean: np.ndarray  # (D,)
     cov: np.ndarray  # (D, D)
     cov_root: np.ndarray  # (D, D) symmetric square root of cov
 
     @classmethod
-    def of(cls, features) -> "GaussianReference":
+    def of(cls, features) -> GaussianReference:
         mean, cov = gaussian_stats(features)
         return cls(mean, cov, _sqrt_psd(cov))
 
@@ -120,8 +122,9 @@ def recognition_point(probs_along_trajectory, requested_labels, fractions) -> np
     requested = _as_float64(requested_labels).astype(np.int64)
     fractions = _as_float64(fractions)
     if probs.ndim != 3 or probs.shape[0] != fractions.shape[0] or probs.shape[1] != requested.shape[0]:
-        raise ValueError(f"expected probs (S, N, C) with S={fractions.shape[0]}, N={requested.shape[0]}; "
-                         f"got {probs.shape}")
+        raise ValueError(
+            f"expected probs (S, N, C) with S={fractions.shape[0]}, N={requested.shape[0]}; got {probs.shape}"
+        )
     if np.any(np.diff(fractions) <= 0):
         raise ValueError("fractions must be strictly increasing")
     correct = probs.argmax(axis=2) == requested[None, :]  # (S, N)
