@@ -164,7 +164,7 @@ def test_experiments_are_listed_by_dvc_and_mlflow(repo):
     for name in ("fewer-steps", "large-arch"):
         metrics = experiments[name]["revs"][0]["data"]["metrics"]
         assert metrics["reports/headline/samples.json"]["data"]["fid"] > 0
-        assert metrics["models/train_metrics.json"]["data"]["final_loss"] > 0
+        assert metrics["reports/headline/training.json"]["data"]["final_loss"] > 0
     runs = _runs(repo)
     assert {"fewer-steps", "large-arch"} <= set(runs)
     history = _client(repo).get_metric_history(runs["fewer-steps"].info.run_id, "train/loss")
