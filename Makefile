@@ -7,6 +7,9 @@ TORCH  ?= torch==2.14.1 torchvision==0.29.1
 DATASET_DIR := /usr/share/datasets/fashion-mnist
 # Commands that need the project's tools (dvc, pytest, fashion-diffusion) run with the venv first on PATH.
 RUN    := PATH="$(CURDIR)/$(BIN):$$PATH"
+# The tests on two pytest-xdist workers; tests/conftest.py keeps each module (and every user of the served
+# pipeline) on one worker and shares the cores between them. XDIST= runs them in this one process.
+XDIST  ?= -n 2 --dist loadgroup
 
 # Where `make push` / `make pull` keep DVC's data when the repository names no remote: a local folder.
 # For a team, commit any DVC storage instead: `dvc remote add -d storage s3://bucket/fashion-diffusion`.
@@ -61,11 +64,11 @@ repro: setup dataset
 
 # Lint, then everything, the slow end-to-end tests included (what CI runs).
 test: setup lint dataset browser
-	$(RUN) pytest -q
+	$(RUN) pytest -q $(XDIST)
 
 # The quick loop: lint, then the unit tests only (about a minute).
 test-fast: setup lint dataset
-	$(RUN) pytest -q -m "not slow"
+	$(RUN) pytest -q -m "not slow" $(XDIST)
 
 smoke: setup dataset
 	$(RUN) python -m tests.support.tiny_pipeline

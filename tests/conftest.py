@@ -1,4 +1,6 @@
 import json
+import os
+from pathlib import Path
 
 import pytest
 import torch
@@ -92,3 +94,55 @@ def tiny_arch(tmp_path_factory) -> str:
     (folder / "fd-tiny-test.json").write_text(json.dumps(TINY_OPEN_CLIP_ARCH))
     open_clip.add_model_config(folder / "fd-tiny-test.json")
     return "fd-tiny-test"
+
+
+# --- pytest-xdist (`make test`: `-n 2 --dist loadgroup`) --------------------------------------------
+# Tests that share an expensive fixture run on one worker: the tests of a module together (its
+# module-scoped fixtures are built once), and every module that uses the session's served pipeline
+# together. (xdist 3.8's own loadgroup reads `xdist_group` marks through an attribute pytest 9 no longer
+# has, so this scheduler groups by module instead.) The two longest groups, the served pipeline's and the
+# end-to-end pipeline's, go first, one per worker, and the others fill in; within a group the order is
+# the file's (test_pipeline's tests build on each other). The workers share the cores: each, and every
+# process it starts (stages, torchrun), uses cores / workers threads, as the project's stages share them
+# among DVC's queued experiments.
+SERVED = "served_pipeline"
+FIRST_GROUPS = (SERVED, "tests/test_pipeline.py")
+
+
+def _served_modules(root: Path) -> set[str]:
+    return {
+        str(path.relative_to(root)) for path in Path(__file__).parent.glob("test_*.py") if SERVED in path.read_text()
+    }
+
+
+def _group(nodeid: str, served: set[str]) -> str:
+    module = nodeid.split("::")[0]
+    return SERVED if module in served else module
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    served = _served_modules(config.rootpath)
+
+    class ModuleGroups(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _group(nodeid, served)
+
+    config.option.loadscopereorder = False  # the groups in collection order: the longest first
+    return ModuleGroups(config, log)
+
+
+def pytest_collection_modifyitems(config, items):
+    if getattr(config.option, "loadgroup", False):  # in xdist's workers under --dist loadgroup
+        served, rank = _served_modules(config.rootpath), {group: i for i, group in enumerate(FIRST_GROUPS)}
+        items.sort(key=lambda item: rank.get(_group(item.nodeid, served), len(rank)))  # stable: file order kept
+
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    _threads = max(1, len(os.sched_getaffinity(0)) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+    os.environ["OMP_NUM_THREADS"] = str(_threads)  # the default of torch in the processes tests start
+    torch.set_num_threads(_threads)

@@ -57,6 +57,18 @@ def trained(tmp_path_factory):
     return load_scorer("trained", "", "cpu", trained_path=path), dataset
 
 
+@pytest.fixture(scope="module")
+def untrained(tmp_path_factory):
+    """An untrained in-domain scorer, saved and loaded as `trained`'s is, and 20 real test images: for
+    checks that do not depend on what the scorer learned (no training: fast)."""
+    if not DATASET.is_dir():
+        pytest.skip("Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)")
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("clip-untrained") / "clip_scorer.pt"
+    save_scorer(build_model(TINY_28), TINY_28, path)
+    return load_scorer("trained", "", "cpu", trained_path=path), load_raw(DATASET, train_limit=100, test_limit=20)
+
+
 def test_open_clip_file_loads_with_identical_scores(tiny_arch, tmp_path):
     torch.manual_seed(0)
     original = open_clip.create_model(tiny_arch)
@@ -127,6 +139,7 @@ def test_image_features_are_differentiable(arch, tiny_arch):
     assert all(p.grad is None for p in scorer.model.parameters())
 
 
+@pytest.mark.slow  # the `trained` fixture: 400 training steps (10-15 s)
 def test_blurred_image_scores_more_blurry_than_its_original(trained):
     scorer, dataset = trained
     images, labels = to_model_range(dataset.test_images[:64]), torch.as_tensor(dataset.test_labels[:64])
@@ -136,8 +149,8 @@ def test_blurred_image_scores_more_blurry_than_its_original(trained):
     assert (blurred_p < clean_p).float().mean() >= 0.9
 
 
-def test_score_samples_columns_and_ranges(trained):
-    scorer, dataset = trained
+def test_score_samples_columns_and_ranges(untrained):
+    scorer, dataset = untrained
     prompts = {"good": "a photo of a {label}", "clear": CLEAR, "blurry": BLURRY}
     images, labels = to_model_range(dataset.test_images[:20]), torch.as_tensor(dataset.test_labels[:20])
     scores = score_samples(scorer, images, labels, CLASS_NAMES, prompts, "a photo of a {label}")
@@ -148,6 +161,7 @@ def test_score_samples_columns_and_ranges(trained):
     np.testing.assert_allclose(scores[["good", "clear", "blurry"]].sum(axis=1), 1.0, atol=1e-5)
 
 
+@pytest.mark.slow  # the `trained` fixture
 def test_trained_scorer_beats_chance_and_separates_blur(trained):
     scorer, dataset = trained
     metrics = validation_metrics(
@@ -176,6 +190,11 @@ def test_training_is_deterministic_under_the_seed():
     images = np.random.default_rng(0).integers(0, 256, (64, 28, 28), dtype=np.uint8)
     labels = np.arange(64) % 10
     config = TINY.model_copy(update={"steps": 3, "batch_size": 16})
-    first, second = (train_scorer(images, labels, CLASS_NAMES, config, torch.device("cpu")) for _ in range(2))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as in `trained`: on a busy machine more threads slow these small ops down
+    try:
+        first, second = [train_scorer(images, labels, CLASS_NAMES, config, torch.device("cpu")) for _ in range(2)]
+    finally:
+        torch.set_num_threads(threads)
     for (name, a), b in zip(first.state_dict().items(), second.state_dict().values()):
         torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)

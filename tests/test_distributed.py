@@ -38,6 +38,7 @@ def runs(tmp_path_factory):
     return saved
 
 
+@pytest.mark.slow  # the `runs` fixture: a training alone and one under torchrun (about 15 s)
 def test_two_processes_reach_the_weights_of_one_on_the_same_global_batch(runs):
     assert runs[2]["world"] == 2 and runs[1]["world"] == 1
     for key in ("model", "ema"):
@@ -46,6 +47,7 @@ def test_two_processes_reach_the_weights_of_one_on_the_same_global_batch(runs):
     assert runs[2]["losses"]["loss"] == pytest.approx(runs[1]["losses"]["loss"], abs=1e-5)
 
 
+@pytest.mark.slow  # two more torchrun launches (about 20 s), after the `runs` fixture
 def test_a_killed_two_process_run_resumes_to_the_uninterrupted_weights(runs, tmp_path):
     checkpoint, output = tmp_path / "interrupted.ckpt", tmp_path / "resumed.pt"
     killed = run_tiny(checkpoint, output, kill_at=KILL_AT, processes=2)

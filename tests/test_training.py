@@ -6,7 +6,7 @@ import torch
 from fashion_diffusion.training.batches import Batch, batch_indices, drop_labels
 from fashion_diffusion.training.ema import ema_update
 from fashion_diffusion.training.lr import warmup_cosine
-from tests.support.tiny_training import KILL_AT, LAST_CHECKPOINT, run_tiny, weights
+from tests.support.tiny_training import KILL_AT, LAST_CHECKPOINT, finish, run_tiny, start_tiny, weights
 
 
 def test_ema_update_arithmetic():
@@ -49,10 +49,11 @@ def test_shards_of_a_batch_make_up_the_batch():
 
 def test_training_killed_at_a_known_step_and_resumed_matches_an_uninterrupted_run(tmp_path):
     reference = tmp_path / "reference.pt"
-    assert run_tiny(tmp_path / "uninterrupted.ckpt", reference).returncode == 0
+    uninterrupted_run = start_tiny(tmp_path / "uninterrupted.ckpt", reference)  # side by side with the killed run
 
     checkpoint, output = tmp_path / "interrupted.ckpt", tmp_path / "resumed.pt"
     killed = run_tiny(checkpoint, output, kill_at=KILL_AT)
+    assert finish(uninterrupted_run).returncode == 0
     assert killed.returncode == -signal.SIGKILL
     assert torch.load(checkpoint, weights_only=True)["step"] == LAST_CHECKPOINT
     assert not output.exists()

@@ -19,9 +19,26 @@ def run_tiny(
     checkpoint: Path, output: Path, kill_at: int | None = None, processes: int = 1
 ) -> subprocess.CompletedProcess:
     """Train the tiny run for STEPS steps (killed at step `kill_at` if given) in `processes` processes."""
+    return finish(start_tiny(checkpoint, output, kill_at, processes))
+
+
+def start_tiny(checkpoint: Path, output: Path, kill_at: int | None = None, processes: int = 1) -> subprocess.Popen:
+    """`run_tiny` started, not waited for (`finish` waits): independent runs can train side by side, on
+    one thread each."""
     launcher = [sys.executable] if processes == 1 else [*TORCHRUN, f"--nproc-per-node={processes}"]
     args = [*launcher, str(CHILD), str(checkpoint), str(output), str(STEPS)] + ([str(kill_at)] if kill_at else [])
-    return subprocess.run(args, capture_output=True, text=True, timeout=300)
+    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish(process: subprocess.Popen, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Wait for a `start_tiny` run (killed after `timeout` seconds) and return what it printed."""
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
 def weights(output: Path) -> dict:
