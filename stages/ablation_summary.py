@@ -1,34 +1,46 @@
-"""Stage ablation_summary: every ablation variant next to the reference variant: training cost,
-held-out loss and judged quality, with the accuracy and FID differences and their intervals."""
+"""Stage ablation_summary: the learning curves. Every ablation variant's EMA weights at every budget of
+ablations.budgets_gflop sampled and judged, compared with the reference variant at the same budget
+(paired: the same starting noise), and where each variant's curve crosses the reference's."""
 
 import pandas as pd
 
 from fashion_diffusion import stage
 from fashion_diffusion.config import load_params
-from fashion_diffusion.core.artifacts import load_arrays, read_json, write_json
+from fashion_diffusion.core.artifacts import read_json, write_json
 from fashion_diffusion.evaluation.setup import load_setup
 from fashion_diffusion.plotting import plots
-from fashion_diffusion.studies.ablation import compare_with_reference
+from fashion_diffusion.studies.ablation import crossings, judge_curves
 
 OUTPUTS = ["data/ablation_summary.csv", "reports/metrics/ablations.json", "reports/figures/ablations"]
+CLIP_VARIANT = "clip_alignment"  # stage ablation_clip's
 
 
 def main() -> None:
     p = load_params()
     a = p.ablations
-    names = [*a.variants, "clip_alignment"]
+    names = [*a.variants, CLIP_VARIANT]
+    folders = {name: f"models/ablations/{name}" for name in names}
+    records = {name: read_json(f"{folders[name]}/training.json") for name in names}
     setup = load_setup(p, with_model=False)
-    samples = {}
+    curves, samples = judge_curves(records, folders, setup, p)
+    variants = {}
     for name in names:
-        made_by = "ablation_clip" if name == "clip_alignment" else f"ablation@{name}"
-        arrays = load_arrays(f"data/ablations/{name}.npz", ["images", "labels"], made_by=made_by)
-        samples[name] = (arrays["images"], arrays["labels"])
-    metrics = {name: read_json(f"data/ablations/{name}_metrics.json") for name in names}
-    differences = compare_with_reference(setup, samples, a.reference, p.statistics.bootstrap_resamples, a.seed)
+        record = {k: v for k, v in records[name].items() if k != "budgets"}
+        variants[name] = {**record, **curves[name][-1], "curve": curves[name]}  # top level: the largest budget
+        if name != a.reference:
+            variants[name]["crossings"] = {
+                metric: crossings(a.budgets_gflop, [point[f"{metric}_difference"] for point in curves[name]])
+                for metric in ("accuracy", "fid")
+            }
     rows = pd.DataFrame(
         [
-            {**{k: v for k, v in metrics[name].items() if k != "per_class_accuracy"}, **differences.get(name, {})}
+            {
+                "variant": name,
+                "arch": records[name]["arch"],
+                **{k: v for k, v in point.items() if k != "per_class_accuracy"},
+            }
             for name in names
+            for point in curves[name]
         ]
     )
     with stage.Outputs("ablation_summary", OUTPUTS) as out:
@@ -37,12 +49,16 @@ def main() -> None:
             out("reports/metrics/ablations.json"),
             {
                 "reference": a.reference,
-                "train_gflop": a.train_gflop,
+                "budgets_gflop": a.budgets_gflop,
+                "train_gflop": a.budgets_gflop[-1],
+                "warmup_gflop": a.warmup_gflop,
+                "lr_schedule": a.lr_schedule,
                 "per_class": a.per_class,
-                "variants": {name: {**metrics[name], **differences.get(name, {})} for name in names},
+                "variants": variants,
             },
         )
-        plots.ablations(out("reports/figures/ablations"), rows, samples, setup.data.class_names)
+        samples_at_largest = {name: (g.images, g.labels) for name, g in samples.items()}
+        plots.ablations(out("reports/figures/ablations"), rows, samples_at_largest, setup.data.class_names)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ def main() -> None:
         clip.class_prompt,
         clip.prompts,
         clip.train.blur_sigma,
-        clip.train.noise_std,
+        clip.validation_noise_std,
         clip.train.seed,
         p.statistics.bootstrap_resamples,
     )

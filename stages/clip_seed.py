@@ -43,7 +43,7 @@ def main() -> None:
         clip.class_prompt,
         clip.prompts,
         clip.train.blur_sigma,
-        clip.train.noise_std,
+        clip.validation_noise_std,
         clip.train.seed,
         p.statistics.bootstrap_resamples,
     )  # train_clip's validation draw

@@ -12,7 +12,7 @@ from fashion_diffusion.core.runtime import resolve_device
 from fashion_diffusion.model.checkpoint import load_denoiser
 from fashion_diffusion.model.samplers import Sampling
 from fashion_diffusion.plotting import plots
-from fashion_diffusion.studies.style_control import control_columns, control_table, sample_columns
+from fashion_diffusion.studies.style_control import control_columns, control_metrics, control_table, sample_columns
 from fashion_diffusion.style.attributes import compute_attributes
 from fashion_diffusion.style.bins import load_style_bins
 
@@ -36,29 +36,14 @@ def main() -> None:
     )
     with stage.Outputs("style_control", OUTPUTS) as out:
         per_level.to_csv(out("data/style_control.csv"), index=False)
-        write_json(
-            out("reports/metrics/style.json"),
-            {
-                row["attribute"]: {
-                    k: row[k]
-                    for k in (
-                        "mean_hit_rate",
-                        "hit_rate_low",
-                        "hit_rate_high",
-                        "chance_uniform",
-                        "spearman_within_class",
-                    )
-                }
-                for row in summary.to_dict("records")
-            },
-        )
+        write_json(out("reports/metrics/style.json"), control_metrics(per_level, summary))
         plots.class_by_style(
             out("reports/figures/style_control") / "class_by_style.png",
             images,
             labels,
             styles,
             bins.attributes,
-            bins.level_names,
+            per_level,
             info.class_names,
         )
 

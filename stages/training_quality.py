@@ -1,5 +1,6 @@
-"""Stage training_quality: what training bought over time (each EMA snapshot sampled with one seed
-and judged) and where the trained model still errs (held-out noise-prediction error by timestep)."""
+"""Stage training_quality: what training bought over time (each EMA snapshot sampled with one seed and
+judged, with 95% intervals, and compared with the snapshot before) and where the trained model still
+errs (held-out noise-prediction error by timestep)."""
 
 from pathlib import Path
 
@@ -25,9 +26,8 @@ def main() -> None:
     info = setup.info
     snapshots = list_snapshots(Path("models/snapshots"))
     quality, strip = quality_over_training(
-        snapshots, info, setup.reference, e.snapshot_per_class, Sampling.of(p.sample), e.seed, setup.device
+        snapshots, setup, e.snapshot_per_class, Sampling.of(p.sample), p.statistics.bootstrap_resamples, e.seed
     )
-    quality["fid_floor"] = setup.fid_floor(e.snapshot_per_class * len(info.class_names), e.seed)
     held_out = slice(0, e.loss_by_t_images)
     by_t = loss_by_timestep(
         setup.model,
@@ -47,7 +47,8 @@ def main() -> None:
         write_json(
             out("reports/metrics/training_quality.json"),
             {
-                "snapshot_fids": quality["fid"].tolist(),
+                "per_class": e.snapshot_per_class,
+                "snapshots": {f"step_{row['step']}": row for row in quality.to_dict("records")},
                 "loss_by_t_max": float(by_t["mse"].max()),
                 "loss_by_t_min": float(by_t["mse"].min()),
             },

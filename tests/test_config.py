@@ -45,6 +45,13 @@ def _write(tmp_path, dotted: str, value) -> str:
         ("ablations.variants", {"reference": "huge"}, "ablations.variants.reference is 'huge'; valid:"),
         ("ablations.reference", "other", "ablations.reference is 'other'; valid: large, no_skip_connections"),
         ("clip.spread_seeds", [0, 1], "clip.spread_seeds must be distinct and differ from clip.train.seed (0)"),
+        ("clip.validation_noise_std", [0.0, 0.1], "clip.validation_noise_std must be [low, high] with 0 < low <= high"),
+        ("clip.prompts", {"clear": "a clear {label}", "blurry": "a blurry {label}"}, "clip.prompts is missing 'noisy'"),
+        (
+            "select.weights",
+            {"good": 1.0, "sharp": 1.0},
+            "select.weights.sharp.[key]: Input should be 'good', 'clear', 'blurry', 'noisy' or 'class_prob'",
+        ),
         ("augmentation.batch_size", 2000, "augmentation.batch_size must be at most the smallest training set"),
         ("guidance.scales", [2.0, 1.0], "guidance.scales must be strictly increasing"),
     ],
@@ -54,6 +61,18 @@ def test_bad_params_name_the_key_in_one_line(tmp_path, dotted, value, message):
         load_params(_write(tmp_path, dotted, value))
     assert message in str(error.value)
     assert "\n" not in str(error.value)
+
+
+def test_selection_weighs_only_scores_that_exist(tmp_path):
+    _write(tmp_path, "select.weights", {"good": 1.0, "class_prob": 1.0})
+    raw = yaml.safe_load((tmp_path / "params.yaml").read_text())
+    del raw["clip"]["prompts"]["good"]
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(raw))
+    with pytest.raises(ParamsError, match="select.weights.good weighs a score that clip.prompts does not define"):
+        load_params(tmp_path / "params.yaml")
+    del raw["select"]["weights"]["good"]
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(raw))
+    assert "good" not in load_params(tmp_path / "params.yaml").clip.prompts  # "good" itself is optional
 
 
 def test_a_clip_patch_size_must_divide_the_image_side(tmp_path):

@@ -1,6 +1,6 @@
 """What DVC re-runs after an edit, asked of DVC itself (`dvc status`) in a copy of the tiny pipeline's repository:
-editing tracking code re-runs no stage but the one that logs with it, and editing a report template
-re-renders the report and nothing else."""
+editing tracking code re-runs no stage but the one that logs with it, editing a report template
+re-renders the report and nothing else, and a sampling change re-judges the ablations without retraining."""
 
 import json
 import shutil
@@ -33,6 +33,19 @@ def _code_changed(repo: Path) -> set[str]:
     }
 
 
+def _params_changed(repo: Path) -> set[str]:
+    """Stages whose params differ from dvc.lock."""
+    result = subprocess.run(["dvc", "status", "--json"], cwd=repo, capture_output=True, text=True, check=True)
+    return {
+        stage
+        for stage, changes in json.loads(result.stdout or "{}").items()
+        for change in changes
+        if isinstance(change, dict) and "changed deps" in change
+        for path in change["changed deps"]
+        if path.startswith("params.yaml")
+    }
+
+
 def _after_edit(repo: Path, relative: str, addition: str) -> set[str]:
     path = repo / relative
     before, original = _code_changed(repo), path.read_text()
@@ -57,3 +70,17 @@ def test_editing_a_report_template_rerenders_the_report_and_nothing_else(repo):
 def test_editing_the_model_reruns_training(repo):
     changed = _after_edit(repo, "src/fashion_diffusion/model/unet.py", "# a comment\n")
     assert {"train", "sample", "render_report"} <= changed and "prepare" not in changed
+
+
+def test_a_sampling_change_rejudges_the_ablations_without_retraining(repo):
+    """`dvc exp run -S sample.guidance_scale=2` changes no weight: no training stage is out of date."""
+    params = repo / "params.yaml"
+    original = params.read_text()
+    assert "  guidance_scale: 1.0" in original
+    params.write_text(original.replace("  guidance_scale: 1.0", "  guidance_scale: 2.0", 1))
+    try:
+        changed = _params_changed(repo)
+    finally:
+        params.write_text(original)
+    assert "ablation_summary" in changed and "sample" in changed
+    assert not {stage for stage in changed if stage.startswith("ablation@") or stage in ("train", "ablation_clip")}

@@ -121,21 +121,24 @@ def test_every_stage_runs_after_the_params_check():
 
 
 def test_the_ablation_summary_reads_every_variant_in_params():
-    """Each variant writes data/ablations/<name>.npz and <name>_metrics.json; the summary depends on the folder."""
-    assert "data/ablations" in STAGES["ablation_summary"]["deps"]
-    written = {
-        next(iter(o)) if isinstance(o, dict) else o
-        for o in [*STAGES["ablation"]["do"]["outs"], *STAGES["ablation_clip"]["outs"]]
-    }
-    assert written == {
-        "data/ablations/${key}.npz",
-        "data/ablations/${key}_metrics.json",
-        "data/ablations/clip_alignment.npz",
-        "data/ablations/clip_alignment_metrics.json",
-    }
+    """Each variant's training writes models/ablations/<name>; the summary (the judging) depends on the folder."""
+    assert "models/ablations" in STAGES["ablation_summary"]["deps"]
+    written = [*STAGES["ablation"]["do"]["outs"], *STAGES["ablation_clip"]["outs"]]
+    assert written == ["models/ablations/${key}", "models/ablations/clip_alignment"]
     assert STAGES["ablation"]["foreach"] == "${ablations.variants}"
     assert "models/clip_scorer.pt" in STAGES["ablation_clip"]["deps"]
     assert "models/clip_scorer.pt" not in STAGES["ablation"]["do"]["deps"]
+
+
+def test_ablation_training_reads_only_what_changes_its_weights():
+    """Sampling, judging and statistics keys are the summary's: changing them re-judges without retraining."""
+    for params in (STAGES["ablation"]["do"]["params"], STAGES["ablation_clip"]["params"]):
+        assert not [key for key in params if key.split(".")[0] in ("sample", "statistics", "evaluate", "judge")]
+        assert not [key for key in params if key in ("ablations", "ablations.per_class", "ablations.seed")]
+    for stage in (STAGES["ablation"]["do"], STAGES["ablation_clip"]):
+        assert "models/judge.pt" not in stage["deps"]
+        assert "src/fashion_diffusion/studies/ablation.py" not in stage["deps"]  # the judging half
+    assert {"sample.guidance_scale", "statistics"} <= set(STAGES["ablation_summary"]["params"])
 
 
 def test_the_report_reads_every_clip_seed_in_params():

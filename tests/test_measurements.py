@@ -8,14 +8,18 @@ import pytest
 import torch
 
 from fashion_diffusion.config.constants import total_steps
+from fashion_diffusion.core.errors import InputError
+from fashion_diffusion.data.prepared import Dataset
 from fashion_diffusion.evaluation.comparison import paired_differences
 from fashion_diffusion.evaluation.loss_by_timestep import noise_prediction_errors
 from fashion_diffusion.evaluation.reference import Scores
+from fashion_diffusion.model.checkpoint import load_denoiser
 from fashion_diffusion.model.samplers import sample
 from fashion_diffusion.model.schedule import cosine_schedule, to_x0
 from fashion_diffusion.report import improvements
 from fashion_diffusion.stats import metrics
-from fashion_diffusion.studies.ablation import budget_steps, shortened_recipe
+from fashion_diffusion.studies.ablation import crossings
+from fashion_diffusion.studies.ablation_training import budget_steps, curve_recipe, snapshot_path, train_variant
 from fashion_diffusion.studies.augmentation import BOTH, GENERATED, REAL, summarise, training_sets
 from fashion_diffusion.studies.class_difficulty import edge_density, failing_classes, rank_correlations
 from fashion_diffusion.studies.guidance_sweep import class_distribution
@@ -26,6 +30,7 @@ from fashion_diffusion.studies.wrong_timestep import (
     told_timesteps,
     wrong_timestep_errors,
 )
+from fashion_diffusion.style.bins import fit_style_bins, labels_for
 from tests.support.tiny import tiny_params
 
 
@@ -35,12 +40,19 @@ def test_equal_compute_budget_gives_fewer_steps_to_a_costlier_model():
     assert budget_steps(1e-6, 1e9, 128) == 1  # never zero steps
 
 
-def test_the_shortened_recipe_trains_exactly_its_steps_with_a_proportional_warm_up():
+def test_the_curve_recipe_trains_exactly_its_steps_with_its_own_warm_up_and_schedule():
     recipe = tiny_params(train__epochs=3, train__batch_size=100, train__warmup_steps=40, train__max_steps=0).train
-    short = shortened_recipe(recipe, steps=45, n_images=2000)  # the default run: 3 x 20 = 60 steps
+    short = curve_recipe(recipe, steps=45, warmup_steps=7, lr_schedule="warmup_constant", n_images=2000)
     assert total_steps(short.epochs, short.max_steps, 2000, short.batch_size) == 45
-    assert short.warmup_steps == 30 and short.snapshots == 0 and short.lr == recipe.lr
-    assert shortened_recipe(recipe, steps=6, n_images=2000).warmup_steps == 4
+    assert short.warmup_steps == 7 and short.snapshots == 0 and short.lr == recipe.lr
+    assert short.lr_schedule == "warmup_constant" and recipe.lr_schedule == "warmup_cosine"
+
+
+def test_curves_cross_where_the_difference_changes_sign():
+    budgets = [1.0, 2.0, 4.0, 8.0]
+    assert crossings(budgets, [3.0, 1.0, -2.0, -1.0]) == [[2.0, 4.0]]
+    assert crossings(budgets, [-1.0, 2.0, -2.0, -1.0]) == [[1.0, 2.0], [2.0, 4.0]]
+    assert crossings(budgets, [3.0, 1.0, 2.0, 0.5]) == []
 
 
 def test_gaussian_reference_fid_matches_the_two_set_formula():
@@ -67,6 +79,7 @@ def test_paired_differences_cancel_what_the_pairs_share():
     expected = -(base.correct[::10]).sum() / 200  # the pairs differ only in the changed images
     assert worse["accuracy_difference"].value == pytest.approx(expected)
     assert worse["accuracy_difference"].high < 0 and worse["fid_difference"].low > 0
+    assert worse["fid_difference"].low <= worse["fid_difference"].value <= worse["fid_difference"].high  # shifted
     with pytest.raises(ValueError, match="does not pair"):
         paired_differences(base, {"x": Scores(probs, base.features, labels[::-1])}, gaussian, 10, 0)
 
@@ -191,3 +204,46 @@ def test_improvements_rank_resolved_gaps_first_then_by_size():
     gap = improvements.variant_gap(ablations, "big", "capacity")
     assert gap.size == pytest.approx(0.2) and gap.resolved
     assert improvements.variant_gap(ablations, "worse", "capacity") is None
+
+
+def _random_dataset(n: int = 320) -> Dataset:
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+    labels = np.arange(n) % 10
+    return Dataset(images, labels, images[:40], labels[:40], [f"class {c}" for c in range(10)])
+
+
+def test_a_learning_curve_point_is_the_run_that_stops_there(tmp_path):
+    """The weights kept at a budget on the way to a larger one equal those of a run to that budget alone:
+    with warmup_constant the learning rate at a step does not depend on where the run ends."""
+    data = _random_dataset()
+    bins = fit_style_bins(data.train_images, data.train_labels, ["ink"], 2, 0.2)
+    data.train_styles = labels_for(data.train_images, data.train_labels, bins)
+    params = tiny_params(
+        **{"style.attributes": ["ink"], "style.levels": 2, "ablations.budgets_gflop": [0.2, 0.6, 1.0]},
+        ablations__warmup_gflop=0.15,
+        train__batch_size=16,
+    )
+    long_run = train_variant(params, "basic", bins, data, torch.device("cpu"), tmp_path / "long")
+    short = params.model_copy(update={"ablations": params.ablations.model_copy(update={"budgets_gflop": [0.6]})})
+    short_run = train_variant(short, "basic", bins, data, torch.device("cpu"), tmp_path / "short")
+    steps = [budget["steps"] for budget in long_run["budgets"]]
+    assert steps == sorted(set(steps)) and short_run["budgets"][0]["steps"] == steps[1]
+    assert long_run["lr_schedule"] == "warmup_constant" and long_run["warmup_steps"] >= 1
+    cpu = torch.device("cpu")
+    on_the_way, _ = load_denoiser(snapshot_path(tmp_path / "long", 0.6), cpu)
+    alone, info = load_denoiser(snapshot_path(tmp_path / "short", 0.6), cpu)
+    assert info.steps == steps[1]
+    for (name, a), b in zip(on_the_way.state_dict().items(), alone.state_dict().values()):
+        torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)
+    last, _ = load_denoiser(snapshot_path(tmp_path / "long", 1.0), cpu)
+    assert any(not torch.equal(a, b) for a, b in zip(last.state_dict().values(), alone.state_dict().values()))
+
+
+def test_budgets_that_share_a_step_count_are_refused(tmp_path):
+    data = _random_dataset()
+    bins = fit_style_bins(data.train_images, data.train_labels, ["ink"], 2, 0.2)
+    data.train_styles = labels_for(data.train_images, data.train_labels, bins)
+    params = tiny_params(**{"style.attributes": ["ink"], "style.levels": 2, "ablations.budgets_gflop": [0.2, 0.2001]})
+    with pytest.raises(InputError, match="ablations.budgets_gflop: .* share a step count"):
+        train_variant(params, "basic", bins, data, torch.device("cpu"), tmp_path)

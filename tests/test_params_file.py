@@ -49,8 +49,8 @@ def changed_lines(tmp_path, *overrides: str) -> list[str]:
         ("evaluate.samplers.0.steps=11", "    steps: 10", "    steps: 11"),
         (
             "select.weights.blurry=-2.0",
-            "  weights: {good: 1.0, clear: 1.0, blurry: -1.0, class_prob: 1.0}",
-            "  weights: {good: 1.0, clear: 1.0, blurry: -2.0, class_prob: 1.0}",
+            "  weights: {clear: 1.0, blurry: -1.0, noisy: -1.0, class_prob: 1.0}",
+            "  weights: {clear: 1.0, blurry: -2.0, noisy: -1.0, class_prob: 1.0}",
         ),
     ],
 )

@@ -16,6 +16,7 @@ from fashion_diffusion.tracking.generator_model import REGISTERED_MODEL
 from fashion_diffusion.tracking.names import stage_tag
 from fashion_diffusion.tracking.store import EXPERIMENT
 from tests.support import tiny_pipeline
+from tests.support.intervals import intervals_missing_their_value
 from tests.support.report_fixtures import SEED_SECTIONS
 from tests.support.tiny import TINY
 
@@ -54,9 +55,10 @@ def test_report_exists_and_every_figure_it_links_exists(repo):
     positions = [report.index(heading) for heading in SEED_SECTIONS]  # every seed question, in the seed's order
     assert positions == sorted(positions)
     links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", report)
-    assert len(links) >= 27
+    assert len(links) >= 26
     for figure in (
         "ablations/samples.png",
+        "ablations/curves.png",
         "guidance_sweep/class_distribution.png",
         "one_step/one_step_vs_gradual.png",
         "wrong_timestep/error_by_told_timestep.png",
@@ -67,6 +69,8 @@ def test_report_exists_and_every_figure_it_links_exists(repo):
     missing = [link for link in links if not (repo / "reports" / link).is_file()]
     assert not missing
     assert not re.search(r"\bnan\b", report, re.IGNORECASE)
+    shown, outside = intervals_missing_their_value(report)
+    assert shown >= 50 and not outside  # every "value [low, high]" contains its value, FID's and KID's too
 
 
 def test_a_second_repro_runs_nothing(repo):
@@ -200,9 +204,16 @@ def test_every_ablation_variant_trained_at_the_equal_budget(repo):
         "large",
         "clip_alignment",
     }
+    budgets = summary["budgets_gflop"]
     for name, row in variants.items():
-        # steps = round(budget / (FLOPs per image x batch)): the compute spent is the budget, to within one step
-        assert abs(row["train_gflop"] - summary["train_gflop"]) <= row["gflops_per_image"] * row["batch_size"]
-        assert row["fid_low"] <= row["fid_high"] and 0 <= row["accuracy"] <= 1
+        assert [point["budget_gflop"] for point in row["curve"]] == budgets  # one judged point per budget
+        for point in row["curve"]:
+            # steps = round(budget / (FLOPs per image x batch)): the compute spent is the budget, within one step
+            step_gflop = row["gflops_per_image"] * row["batch_size"]
+            assert abs(point["train_gflop"] - point["budget_gflop"]) <= step_gflop
+            assert point["fid_low"] <= point["fid"] <= point["fid_high"] and 0 <= point["accuracy"] <= 1
+            if name != summary["reference"]:
+                assert point["fid_difference_low"] <= point["fid_difference"] <= point["fid_difference_high"]
+        assert row["fid"] == row["curve"][-1]["fid"]  # the top level: the largest budget
         if name != summary["reference"]:
-            assert row["fid_difference_low"] <= row["fid_difference_high"]
+            assert set(row["crossings"]) == {"accuracy", "fid"}

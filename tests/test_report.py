@@ -12,6 +12,7 @@ from fashion_diffusion.config import load_params, to_dict
 from fashion_diffusion.report import context, headline, improvements, verdicts
 from fashion_diffusion.report.outputs import RunOutputs
 from fashion_diffusion.report.render import TEMPLATES, render
+from tests.support.intervals import intervals_missing_their_value
 from tests.support.report_fixtures import SEED_SECTIONS, renamed_params, write_outputs
 from tests.support.tiny import ROOT
 
@@ -34,6 +35,15 @@ def test_the_report_answers_every_seed_question_in_order(reports):
         positions = [report.index(heading) for heading in SEED_SECTIONS]
         assert positions == sorted(positions)
         assert not re.search(r"\bnan\b", report, re.IGNORECASE)
+
+
+def test_every_interval_shown_contains_its_value(reports):
+    for report in reports:
+        shown, missing = intervals_missing_their_value(report)
+        assert shown >= 100 and not missing
+    shown, missing = intervals_missing_their_value("FID 8.73 [7.32, 8.49]; -1.8% [-1.6%, -1.0%]; 1,050 [1,000, 1,100]")
+    assert (shown, missing) == (3, ["8.73 [7.32, 8.49]", "-1.8% [-1.6%, -1.0%]"])  # the scan sees what it should flag
+    assert intervals_missing_their_value("106 [101, 105.5]; 0.0497 [0.05, 0.06]") == (2, [])  # within the rounding
 
 
 def test_comparative_words_appear_only_when_the_interval_excludes_no_effect(reports):
@@ -67,6 +77,29 @@ def test_the_numbers_follow_the_data(reports):
     assert "12 [6, 18]" in clear and "3.6 [-0.01, 7.21]" in unclear  # FID difference of the plain CNN
     assert "Judge accuracy, gradual minus one step: 50.0% [25.0%, 75.0%]" in clear
     assert "Judge accuracy, gradual minus one step: 15.0% [-1.0%, 31.0%]" in unclear
+
+
+def test_sampler_runs_and_snapshots_are_compared_only_where_paired_and_resolved(reports):
+    """5.2: runs at the default run's n carry paired differences and their verdicts; a run on its own n
+    says it pairs with nothing. 3.2: each snapshot against the one before, the first against none."""
+    clear, unclear = reports
+    speed = [report.split("**Speed.**")[1].split("**Memory.**")[0] for report in reports]
+    snapshots = [report.split("### 3.2")[1].split("### 3.3")[0] for report in reports]
+    ddim_10 = "| ddim | 10 | 0 | 500 | 28 | 26 [25, 27.5] | 4 | 85.0% [81.0%, 89.0%] |"
+    assert f"{ddim_10} 6 [3, 9] | worse | -6.0% [-9.0%, -3.0%] | worse |" in speed[0]
+    assert f"{ddim_10} 6 [-0.01, 12] | {verdicts.NOT_RESOLVED} |" in speed[1]
+    for text in speed:
+        assert "| ddpm | 1000 | 1 | 50 | 2,800 | 45 [44, 46.5] | 30 |" in text
+        assert f"| {context.SAMPLER_UNPAIRED} | - | {context.SAMPLER_UNPAIRED} | - |" in text
+        assert f"| {context.SAMPLER_DEFAULT} | - | {context.SAMPLER_DEFAULT} | - |" in text
+        assert "`ddpm` 1000 steps is judged on its own 50 images (5 per class)" in text
+        assert "on 500 images (50 per class)" in text and "(`dpmpp_2m_sde` 10 steps)" in text
+    assert "| 702 | 35 [34, 36.5] | 15 | 70.0% [66.0%, 74.0%] | -25 [-37.5, -12.5] | better |" in snapshots[0]
+    assert f"| -25 [-50, 0.01] | {verdicts.NOT_RESOLVED} |" in snapshots[1]
+    for text in snapshots:
+        assert "| 351 | 60 [59, 61.5] | 15 | 50.0% [46.0%, 54.0%] | - | - | - | - |" in text
+        assert "Each EMA snapshot generates 500 images (50 per class)" in text
+    assert "better" not in snapshots[1] and "worse" not in speed[1]
 
 
 def test_the_improvements_are_the_largest_resolved_gaps(reports):
@@ -119,7 +152,7 @@ def test_variant_and_arch_names_follow_params(tmp_path):
     )
     summary = report.split("## Summary table")[1]
     assert "| `big`: residual blocks, 4 levels, attention |" in summary
-    assert "| big minus small at equal compute," in summary
+    assert "| big minus small at 16,000 GFLOPs," in summary
     assert "`wide` is better than `baseline`" in summary and "`flat` is worse than `baseline`" in summary
     assert not re.search(r"\b(large|plain_cnn|basic|reference)\b", summary)
     assert "The `big` entry of `model.archs` differs from `small`" in report and "model.arch=big`" in report
@@ -142,6 +175,49 @@ def test_the_noise_verdict_marked_seed_dependent_by_its_flag(reports):
     assert verdicts.agreed(["detects", "is not resolved from chance on"]) == verdicts.NOT_AGREED
     assert f"**{verdicts.NOT_AGREED}**: the noise verdict depends on the" in unclear
     assert verdicts.NOT_AGREED not in clear and "the noise verdict depends on the" not in clear
+
+
+def test_prompts_that_mean_the_same_to_the_scorer_are_named(reports):
+    """Section 4 measures what the scoring prompts mean: the mean probability of each on clean, blurred and
+    noised real images, and the pairs whose probabilities correlate at least SAME_MEANING_CORRELATION."""
+    clear, unclear = reports
+    sections = [report.split("## 4. CLIP evaluation")[1].split("### 4.1")[0] for report in reports]
+    for section in sections:
+        assert "| images | good | clear | blurry | noisy |" in section
+        assert "| noised | 0.27 | 0.13 | 0 | 0.6 |" in section
+    assert "no two prompts mean the same to it" in sections[0] and '"good" and "clear"' not in sections[0]
+    assert '"good" and "clear" (0.99)' in sections[1] and "no two prompts" not in sections[1]
+    assert "| good / clear (0.99) |" in unclear and "| good / noisy (0.20) |" in clear  # the seeds table
+    assert "noisy 0.24, class_prob" in clear  # 4.1 lists every scoring prompt's mean over the samples
+
+
+def test_a_style_level_below_chance_is_named_and_withholds_controlled(reports):
+    chance = 1 / 3
+    assert verdicts.style_level(0.4, 0.6, chance) == verdicts.STYLE_ABOVE_CHANCE
+    assert verdicts.style_level(0.1, 0.3, chance) == verdicts.STYLE_BELOW_CHANCE
+    assert verdicts.style_level(0.2, 0.4, chance) == verdicts.NOT_RESOLVED
+    above, below, unresolved = verdicts.STYLE_ABOVE_CHANCE, verdicts.STYLE_BELOW_CHANCE, verdicts.NOT_RESOLVED
+    fine = {"left": above, "upright": unresolved, "right": above}
+    assert verdicts.style_control(0.48, 0.57, chance, fine) == "controlled well"  # 0.57 - 1/3 >= STYLE_WELL_MARGIN
+    assert verdicts.style_control(0.48, 0.5, chance, fine) == "controlled, weakly"
+    assert verdicts.style_control(0.3, 0.4, chance, fine) == "not resolved from chance at this n"
+    # the issue's case: pooled 54% [46%, 62%] against 33%, but upright alone lies below chance
+    assert verdicts.style_control(0.46, 0.54, chance, fine | {"upright": below}) == "controlled except at upright"
+    two = {"left": below, "upright": above, "right": below}
+    assert verdicts.style_control(0.3, 0.38, chance, two) == "not controlled at left and right"
+    three = dict.fromkeys(["a", "b", "c", "d"], below) | {"d": above}
+    assert verdicts.style_control(0.3, 0.38, chance, three).endswith("at a, b and c")
+    assert verdicts.style_control(0.1, 0.2, chance, dict.fromkeys(fine, below)) == "not controlled at any level"
+
+    clear, unclear = reports
+    assert "**ink** is controlled well (hit rate 55.0%" in clear
+    assert "by level: light above chance, medium above chance, bold above chance)." in clear
+    assert "**ink** is controlled except at medium (hit rate 45.0%" in unclear
+    assert f"by level: light above chance, medium below chance, bold {verdicts.NOT_RESOLVED})." in unclear
+    assert "| ink | medium | 40 | 20.0% [10.0%, 30.0%] | 33.3% | below chance |" in unclear
+    assert "| ink | medium | 40 | 45.0% [35.0%, 60.0%] | 33.3% | above chance |" in clear
+    assert "ink: controlled except at medium (45.0%)" in unclear  # the summary table at the end
+    assert "controlled except" not in clear and "below chance" not in clear
 
 
 def test_templates_hold_words_not_decisions():

@@ -8,8 +8,10 @@ from fashion_diffusion.config.style_names import StyleRequestError
 from fashion_diffusion.model.checkpoint import ModelInfo
 from fashion_diffusion.model.samplers import Sampling
 from fashion_diffusion.model.unet import UNet
+from fashion_diffusion.report import verdicts
 from fashion_diffusion.studies.style_control import (
     control_columns,
+    control_metrics,
     control_requests,
     control_table,
     sample_columns,
@@ -178,6 +180,8 @@ def test_control_table_hand_example():
     assert per_level["level_name"].tolist() == ["light", "bold"]
     # 0.375 is light for class 1 (medium for class 0); 0.625 is medium for class 1 (bold for class 0)
     assert per_level["hit_rate"].tolist() == [1.0, 0.5]
+    # resampled within class, one image per class: every resample is the sample itself
+    assert per_level["hit_rate_low"].tolist() == [1.0, 0.5] and per_level["hit_rate_high"].tolist() == [1.0, 0.5]
     np.testing.assert_allclose(per_level["chance_train"], [(0.5 + 0.1) / 2, (0.2 + 0.6) / 2])
     np.testing.assert_allclose(per_level["mean_value"], [0.3125, 0.6875])
     assert per_level["mean_z"].tolist() == [-1.0, 1.0]  # z within class: (0.25, 0.75), (0.375, 0.625)
@@ -189,6 +193,30 @@ def test_control_table_hand_example():
     assert row["spearman"] == pytest.approx(2 / np.sqrt(5))  # ranks of values fully follow the two levels
     assert row["spearman_within_class"] == pytest.approx(1.0)
     assert row["means_increasing"] and row["z_means_increasing"]
+
+
+def test_a_level_below_chance_shows_beside_a_pooled_hit_rate_above_it():
+    """light always hits, medium 2 of 20 times, bold 10 of 20: pooled 53% lies above chance (1/3),
+    medium alone lies below it; style.json and the verdict keep both."""
+    values = np.array([0.1] * 20 + [0.45] * 2 + [0.1] * 18 + [0.8] * 10 + [0.45] * 10)
+    requested = np.stack([np.repeat([0, 1, 2], 20), np.full(60, 3)], axis=1)
+    per_level, summary = control_table(requested, {"ink": values}, np.zeros(60), two_class_bins(), resamples=1000)
+    assert per_level["hit_rate"].tolist() == pytest.approx([1.0, 0.1, 0.5])
+    low, high = per_level["hit_rate_low"].to_numpy(), per_level["hit_rate_high"].to_numpy()
+    assert (low <= per_level["hit_rate"]).all() and (per_level["hit_rate"] <= high).all()
+    assert low[0] == 1.0 and high[1] < 1 / 3 < high[2] and low[2] < 1 / 3
+    assert summary["hit_rate_low"].iloc[0] > 1 / 3
+    metrics = control_metrics(per_level, summary)
+    assert list(metrics) == ["ink"] and list(metrics["ink"]["levels"]) == ["light", "medium", "bold"]
+    assert metrics["ink"]["levels"]["medium"] == {"hit_rate": 0.1, "hit_rate_low": low[1], "hit_rate_high": high[1]}
+    assert metrics["ink"]["mean_hit_rate"] == pytest.approx(32 / 60)
+    json.dumps(metrics)  # what the stage writes
+    words = {name: verdicts.style_level(lo, hi, 1 / 3) for name, lo, hi in zip(per_level["level_name"], low, high)}
+    assert words == {"light": "above chance", "medium": "below chance", "bold": verdicts.NOT_RESOLVED}
+    row = summary.iloc[0]
+    assert verdicts.style_control(row["hit_rate_low"], row["mean_hit_rate"], 1 / 3, words) == (
+        "controlled except at medium"
+    )
 
 
 def test_within_class_monotonicity_ignores_class_offsets():

@@ -5,7 +5,7 @@ import torch
 
 from fashion_diffusion.training.batches import Batch, batch_indices, drop_labels
 from fashion_diffusion.training.ema import ema_update
-from fashion_diffusion.training.lr import warmup_cosine
+from fashion_diffusion.training.lr import warmup_constant, warmup_cosine
 from tests.support.tiny_training import KILL_AT, LAST_CHECKPOINT, finish, run_tiny, start_tiny, weights
 
 
@@ -23,6 +23,12 @@ def test_lr_warmup_then_cosine_to_zero():
     assert warmup_cosine(9, 10, 110) == pytest.approx(1.0)
     assert warmup_cosine(60, 10, 110) == pytest.approx(0.5)
     assert warmup_cosine(110, 10, 110) == pytest.approx(0.0)
+
+
+def test_lr_warmup_then_constant_does_not_depend_on_the_run_length():
+    assert warmup_constant(0, 10) == pytest.approx(0.1)
+    assert warmup_constant(9, 10) == pytest.approx(1.0)
+    assert warmup_constant(500, 10) == 1.0 and warmup_constant(0, 0) == 1.0
 
 
 def test_label_dropout_rate_and_null_value():

@@ -87,15 +87,16 @@ def write_outputs(
 ) -> None:
     """Every input of the report under `root` (see the module docstring)."""
     scale = 1.0 if resolved else 0.3  # point values move with the knob too
-    _write_training(root)
+    _write_training(root, resolved)
     _write_judge_and_clip(root, resolved)
     _write_ablations(root, resolved, scale, variant_names or {}, arch_names or {})
     _write_probes(root, resolved, scale)
     _write_guidance(root, resolved, scale)
     _write_difficulty_and_augmentation(root, resolved, scale)
+    _write_style(root, resolved)
 
 
-def _write_training(root: Path) -> None:
+def _write_training(root: Path, resolved: bool) -> None:
     _write(
         root,
         "models/train_metrics.json",
@@ -136,14 +137,7 @@ def _write_training(root: Path) -> None:
     _write(
         root,
         "data/training_quality/quality_over_training.csv",
-        pd.DataFrame(
-            {
-                "step": [351, 702, 1053, 1404],
-                "fid": [60.0, 35.0, 25.0, 21.0],
-                "accuracy": [0.5, 0.7, 0.8, 0.85],
-                "fid_floor": [15.0] * 4,
-            }
-        ),
+        pd.DataFrame(_snapshots(resolved)),
     )
     _write(
         root,
@@ -171,29 +165,125 @@ def _write_training(root: Path) -> None:
             ]
         ),
     )
+
+
+def _write_style(root: Path, resolved: bool) -> None:
+    """Style control of one attribute: every level above chance when resolved; otherwise the pooled
+    hit rate still lies above chance, but "medium" lies below it and "bold" is not resolved."""
+    levels = {  # level: (hit rate, low, high)
+        "light": (0.6, 0.45, 0.75) if resolved else (0.7, 0.55, 0.85),
+        "medium": (0.45, 0.35, 0.6) if resolved else (0.2, 0.1, 0.3),
+        "bold": (0.6, 0.45, 0.75) if resolved else (0.45, 0.3, 0.6),
+    }
     _write(
         root,
         "data/style_control.csv",
         pd.DataFrame(
             [
-                {"attribute": "ink", "level_name": name, "n": 40, "hit_rate": 0.5, "mean_value": 0.3, "mean_z": z}
-                for name, z in (("light", -0.5), ("medium", 0.0), ("bold", 0.5))
+                {
+                    "attribute": "ink",
+                    "level": level,
+                    "level_name": name,
+                    "n": 40,
+                    **estimate("hit_rate", *levels[name]),
+                    "chance_uniform": 1 / 3,
+                    "chance_train": 1 / 3,
+                    "mean_value": 0.3,
+                    "mean_z": z,
+                }
+                for level, (name, z) in enumerate((("light", -0.5), ("medium", 0.0), ("bold", 0.5)))
             ]
         ),
     )
+    mean = sum(hit for hit, _, _ in levels.values()) / 3
     _write(
         root,
         "reports/metrics/style.json",
         {
             "ink": {
-                "mean_hit_rate": 0.55,
-                "hit_rate_low": 0.45,
-                "hit_rate_high": 0.65,
+                "mean_hit_rate": mean,
+                "hit_rate_low": mean - 0.07,
+                "hit_rate_high": mean + 0.07,
                 "chance_uniform": 1 / 3,
                 "spearman_within_class": 0.4,
+                "levels": {name: estimate("hit_rate", *hit) for name, hit in levels.items()},
             }
         },
     )
+
+
+def _snapshots(resolved: bool) -> list[dict]:
+    """Quality over training: four EMA snapshots of 500 images, each compared with the one before."""
+    rows = []
+    for i, (step, fid, accuracy) in enumerate(
+        ((351, 60.0, 0.5), (702, 35.0, 0.7), (1053, 25.0, 0.8), (1404, 21.0, 0.85))
+    ):
+        row = {"step": step, **_judged(fid, accuracy, 500), "fid_floor": 15.0, "fid_over_floor": fid / 15.0}
+        del row["per_class_accuracy"]
+        if i:
+            previous = rows[-1]
+            row |= difference("fid_change", fid - previous["fid"], resolved)
+            row |= difference("accuracy_change", accuracy - previous["accuracy"], resolved)
+        else:
+            row |= estimate("fid_change", *[float("nan")] * 3) | estimate("accuracy_change", *[float("nan")] * 3)
+        rows.append(row)
+    return rows
+
+
+def _sampler_runs(resolved: bool) -> list[dict]:
+    """The sampler study: the default run, two runs that pair with it (DDIM at 10 steps worse than the
+    default by FID, at 50 better, when resolved) and DDPM at all T steps on its own, smaller n."""
+    runs = [  # sampler, steps, eta, per class, seconds per 1000, FID, accuracy, FID minus the default's
+        ("dpmpp_2m_sde", 10, 0.0, 50, 30.0, 20.0, 0.9, None),
+        ("ddim", 10, 0.0, 50, 28.0, 26.0, 0.85, 6.0),
+        ("ddim", 50, 0.0, 50, 140.0, 18.0, 0.92, -2.0),
+        ("ddpm", 1000, 1.0, 5, 2800.0, 45.0, 0.9, None),
+    ]
+    rows = []
+    for i, (sampler, steps, eta, per_class, per_1000, fid, accuracy, change) in enumerate(runs):
+        floor = 4.0 if per_class == runs[0][3] else 30.0  # the floor is higher at a smaller n
+        row = {
+            "sampler": sampler,
+            "steps": steps,
+            "eta": eta,
+            "guidance_scale": 1.0,
+            "per_class": per_class,
+            "default": i == 0,
+            "paired": change is not None,
+            "seconds": per_1000 * per_class / 100,
+            "seconds_per_1000": per_1000,
+            **_judged(fid, accuracy, per_class * 10),
+            "fid_floor": floor,
+            "fid_over_floor": fid / floor,
+        }
+        del row["per_class_accuracy"]
+        if change is None:
+            row |= estimate("fid_difference", *[float("nan")] * 3) | estimate(
+                "accuracy_difference", *[float("nan")] * 3
+            )
+        else:
+            row |= difference("fid_difference", change, resolved) | difference(
+                "accuracy_difference", -change / 100, resolved
+            )
+        rows.append(row)
+    return rows
+
+
+def _prompt_meaning(same: bool) -> dict:
+    """A scorer's prompt_meaning (scoring/clip/scores.py); `same`: "good" and "clear" mean the same to it."""
+    means = {
+        "clean": {"good": 0.25, "clear": 0.6, "blurry": 0.01, "noisy": 0.14},
+        "blurred": {"good": 0.24, "clear": 0.01, "blurry": 0.75, "noisy": 0.0},
+        "noised": {"good": 0.27, "clear": 0.13, "blurry": 0.0, "noisy": 0.6},
+    }
+    return {
+        "prompt_means": means,
+        "prompt_correlations": {
+            "good": {"clear": 0.99 if same else -0.14, "blurry": -0.3, "noisy": 0.2},
+            "clear": {"blurry": -0.5, "noisy": -0.4},
+            "blurry": {"noisy": None},  # a probability that did not vary: NaN, written as null
+        },
+    }
 
 
 def _write_judge_and_clip(root: Path, resolved: bool) -> None:
@@ -220,6 +310,7 @@ def _write_judge_and_clip(root: Path, resolved: bool) -> None:
                 "zero_shot_accuracy": 0.86 + 0.01 * seed,
                 **estimate("auc_clear_vs_blurred", 0.99, 0.98, 1.0),
                 **estimate("auc_clear_vs_noised", auc, low, low + 0.1),
+                **_prompt_meaning(same=not resolved),
                 "seed": seed,
             },
         )
@@ -233,12 +324,14 @@ def _write_judge_and_clip(root: Path, resolved: bool) -> None:
             "scorer_zero_shot_accuracy": 0.87,
             **estimate("scorer_auc_clear_vs_blurred", 0.99, 0.98, 1.0),
             **estimate("scorer_auc_clear_vs_noised", 0.7 if resolved else 0.52, 0.65 if resolved else 0.45, 0.75),
-            "mean_good": 0.5,
+            **{f"scorer_{k}": v for k, v in _prompt_meaning(same=not resolved).items()},
+            "mean_good": 0.25,
             "mean_clear": 0.5,
             "mean_blurry": 0.01,
+            "mean_noisy": 0.24,
             "mean_class_prob": 0.8,
             "per_class": {
-                name: {"good": 0.5, "clear": 0.5, "blurry": 0.01, "class_prob": 0.5 + 0.04 * i}
+                name: {"good": 0.25, "clear": 0.5, "blurry": 0.01, "noisy": 0.24, "class_prob": 0.5 + 0.04 * i}
                 for i, name in enumerate(CLASSES)
             },
         },
@@ -255,42 +348,13 @@ def _write_judge_and_clip(root: Path, resolved: bool) -> None:
             "k": 3,
             "group_size": 10,
             "groups": 10,
-            "weights": {"good": 1.0},
+            "weights": {"clear": 1.0, "noisy": -1.0, "class_prob": 1.0},
             **sets,
             **difference("gain", 0.05, resolved),
             "clip_judge_spearman": 0.3,
         },
     )
-    _write(
-        root,
-        "data/sampler_study.csv",
-        pd.DataFrame(
-            [
-                {
-                    "sampler": "ddim",
-                    "steps": 20,
-                    "eta": 1.0,
-                    "guidance_scale": 1.0,
-                    "seconds": 3.0,
-                    "seconds_per_1000": 100.0,
-                    "fid": 30.0,
-                    "accuracy": 0.8,
-                    "fid_floor": 15.0,
-                },
-                {
-                    "sampler": "ddpm",
-                    "steps": 1000,
-                    "eta": 1.0,
-                    "guidance_scale": 1.0,
-                    "seconds": 60.0,
-                    "seconds_per_1000": 2000.0,
-                    "fid": 25.0,
-                    "accuracy": 0.85,
-                    "fid_floor": 15.0,
-                },
-            ]
-        ),
-    )
+    _write(root, "data/sampler_study.csv", pd.DataFrame(_sampler_runs(resolved)))
     _write(
         root,
         "data/sampling_cost.csv",
@@ -337,50 +401,73 @@ def renamed_params(params: dict, variant_names: dict[str, str], arch_names: dict
     }
 
 
+ABLATION_BUDGETS = [2000.0, 5500.0, 16000.0]
+
+
 def _write_ablations(
     root: Path, resolved: bool, scale: float, variant_names: dict[str, str], arch_names: dict[str, str]
 ) -> None:
+    """Learning curves at ABLATION_BUDGETS: FID falls with compute; each variant's FID change from the
+    reference at each budget (`large` starts worse and ends better: its curve crosses the reference's)."""
     fid_change = {
-        "no_skip_connections": 6.0,
-        "plain_cnn": 12.0,
-        "no_time_embedding": 9.0,
-        "large": -4.0,
-        "clip_alignment": -3.0,
+        "no_skip_connections": [6.0, 6.0, 6.0],
+        "plain_cnn": [12.0, 12.0, 12.0],
+        "no_time_embedding": [9.0, 9.0, 9.0],
+        "large": [6.0, 2.0, -4.0],
+        "clip_alignment": [-3.0, -3.0, -3.0],
     }
     variants = {}
     for default, arch in VARIANTS.items():
-        change = scale * fid_change.get(default, 0.0)
         name, arch = variant_names.get(default, default), arch_names.get(arch, arch)
+        curve = []
+        for i, budget in enumerate(ABLATION_BUDGETS):
+            change = scale * fid_change.get(default, [0.0] * 3)[i]
+            steps = round(budget * 1e9 / (0.27e9 * 128))
+            point = {
+                "budget_gflop": budget,
+                "steps": steps,
+                "images_seen": steps * 128,
+                "train_gflop": steps * 128 * 0.27,
+                "sample_seconds": 10.0,
+                **estimate("held_out_mse", 0.2, 0.19, 0.21),
+                **_judged(60.0 / (i + 1) + change, 0.5 + 0.1 * i - change / 100),
+            }
+            if default != "reference":
+                point |= difference("fid_difference", change, resolved) | difference(
+                    "accuracy_difference", -change / 100, resolved
+                )
+            curve.append(point)
         row = {
             "variant": name,
             "arch": arch,
             "alignment_weight": 0.1 if default == "clip_alignment" else 0.0,
             "parameters": 1_410_113,
             "gflops_per_image": 0.27,
-            "steps": 87,
             "batch_size": 128,
-            "warmup_steps": 12,
-            "images_seen": 11136,
-            "train_gflop": 3000.0,
+            "warmup_steps": 29,
+            "lr_schedule": "warmup_constant",
             "train_seconds": 25.0,
             "images_per_second": 450.0,
             "final_loss": 0.2,
-            "sample_seconds": 10.0,
-            **estimate("held_out_mse", 0.2, 0.19, 0.21),
-            **_judged(60.0 + change, 0.5 - change / 100),
+            **curve[-1],
+            "curve": curve,
         }
         if default != "reference":
-            row |= difference("fid_difference", change, resolved) | difference(
-                "accuracy_difference", -change / 100, resolved
-            )
+            row["crossings"] = {
+                "fid": [[ABLATION_BUDGETS[1], ABLATION_BUDGETS[2]]] if default == "large" else [],
+                "accuracy": [[ABLATION_BUDGETS[1], ABLATION_BUDGETS[2]]] if default == "large" else [],
+            }
         variants[name] = row
     _write(
         root,
         "reports/metrics/ablations.json",
         {
             "reference": variant_names.get("reference", "reference"),
-            "train_gflop": 3000.0,
-            "per_class": 30,
+            "budgets_gflop": ABLATION_BUDGETS,
+            "train_gflop": ABLATION_BUDGETS[-1],
+            "warmup_gflop": 1000.0,
+            "lr_schedule": "warmup_constant",
+            "per_class": 20,
             "variants": variants,
         },
     )

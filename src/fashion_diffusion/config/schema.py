@@ -23,6 +23,9 @@ PositiveFloat = Annotated[float, Field(gt=0)]
 NonNegativeFloat = Annotated[float, Field(ge=0)]
 Probability = Annotated[float, Field(ge=0, le=1)]
 Seed = Annotated[int, Field(ge=0, lt=2**31)]
+# warmup_cosine: linear warm-up, cosine decay to 0 at the run's end; onecycle: torch's OneCycleLR;
+# warmup_constant: linear warm-up, then the peak rate to the end (training/lr.py)
+LrSchedule = Literal["warmup_cosine", "onecycle", "warmup_constant"]
 Device = Literal["auto", "cpu", "cuda"]
 Range = Annotated[list[NonNegativeFloat], Field(min_length=2, max_length=2)]
 SamplerName = Literal[SAMPLERS]  # type: ignore[valid-type]
@@ -135,7 +138,7 @@ class TrainParams(Section):
     max_steps: NonNegativeInt  # > 0 caps the step count (tiny runs)
     batch_size: PositiveInt
     lr: Annotated[float, Field(gt=0, le=1)]  # the peak learning rate
-    lr_schedule: Literal["warmup_cosine", "onecycle"]
+    lr_schedule: LrSchedule
     adam_eps: Annotated[float, Field(gt=0, le=1e-2)]
     weight_decay: Annotated[float, Field(ge=0, le=1)]
     warmup_steps: NonNegativeInt
@@ -244,9 +247,11 @@ class ClipParams(Section):
     model: str  # "trained": the in-domain scorer of stage train_clip; else an open_clip architecture
     pretrained: str  # open_clip tag or local checkpoint; only with an open_clip architecture
     device: Device
-    prompts: dict[Literal["good", "clear", "blurry"], str]
+    # scoring prompts; "clear" is the score the validation's AUCs read, "blurry" and "noisy" name the corruptions
+    prompts: dict[Literal["good", "clear", "blurry", "noisy"], str]
     class_prompt: str
     validation_images: NonNegativeInt  # real test images the used scorer is validated on; 0 = all
+    validation_noise_std: Range  # noise std range of the validation's noised copies (the blurred use train.blur_sigma)
     train: ClipTrainParams
     spread_seeds: list[Seed]  # the in-domain scorer trained again with these seeds (stage clip_seed), validated only
 
@@ -265,7 +270,11 @@ class ClipParams(Section):
                 f"clip.spread_seeds must be distinct and differ from clip.train.seed ({self.train.seed}), "
                 f"got {self.spread_seeds}"
             )
-        missing = {"good", "clear", "blurry"} - set(self.prompts)
+        if not 0 < self.validation_noise_std[0] <= self.validation_noise_std[1]:
+            raise ValueError(
+                f"clip.validation_noise_std must be [low, high] with 0 < low <= high, got {self.validation_noise_std}"
+            )
+        missing = {"clear", "blurry", "noisy"} - set(self.prompts)
         if missing:
             raise ValueError(f"clip.prompts is missing {sorted(missing)[0]!r}")
         for role, text in {**self.prompts, "class_prompt": self.class_prompt}.items():
@@ -298,7 +307,7 @@ class SelectParams(Section):
     group_size: Annotated[int, Field(ge=2)]  # "generate group_size, keep k", repeated over each class's samples
     k: PositiveInt
     seed: Seed
-    weights: Annotated[dict[Literal["good", "clear", "blurry", "class_prob"], float], Field(min_length=1)]
+    weights: Annotated[dict[Literal["good", "clear", "blurry", "noisy", "class_prob"], float], Field(min_length=1)]
 
     @model_validator(mode="after")
     def _some_weight(self) -> SelectParams:
@@ -311,13 +320,16 @@ class SamplerRun(Section):
     sampler: SamplerName
     steps: PositiveInt  # ignored by ddpm (all T steps)
     eta: Annotated[float, Field(ge=0, le=1)]  # DDIM only
+    # images per class judged for this run: 0 = evaluate.sampler_per_class (the run pairs with the default
+    # sampler's, the same starting noise); more = its own n (DDPM at all T steps is slow), paired with no run
+    per_class: NonNegativeInt
 
 
 class EvaluateParams(Section):
     seed: Seed
     device: Device  # where the evaluation and study stages run their models
     samplers: Annotated[list[SamplerRun], Field(min_length=1)]  # the sampler study, at the default guidance
-    sampler_per_class: PositiveInt
+    sampler_per_class: PositiveInt  # the sampler study: images per class of each run (unless its own per_class)
     snapshot_per_class: PositiveInt  # quality over training: images per class from each EMA snapshot
     loss_by_t_images: PositiveInt
     loss_by_t_buckets: Annotated[int, Field(ge=1, le=100)]
@@ -332,12 +344,21 @@ class ClipAlignmentAblation(Section):
 
 
 class AblationParams(Section):
-    train_gflop: PositiveFloat  # training compute of every variant: forward GFLOPs per image x images seen
-    per_class: PositiveInt  # samples per class judged for each variant (the default sampler)
+    # training compute (forward GFLOPs per image x images seen) at which every variant is judged; each
+    # variant trains once, to the largest
+    budgets_gflop: Annotated[list[PositiveFloat], Field(min_length=1)]
+    warmup_gflop: NonNegativeFloat  # the learning rate's linear warm-up, in the same units
+    lr_schedule: LrSchedule  # warmup_constant: every budget judged on the way is a complete run of its own
+    per_class: PositiveInt  # samples per class judged for each variant at each budget (the default sampler)
     seed: Seed  # of those samples
     reference: str  # the variant every other one is compared with
     variants: Annotated[dict[str, str], Field(min_length=1)]  # stage ablation@<name>: name -> a model.archs name
     clip_alignment: ClipAlignmentAblation  # stage ablation_clip
+
+    @model_validator(mode="after")
+    def _budgets(self) -> AblationParams:
+        _increasing(self.budgets_gflop, "ablations.budgets_gflop")
+        return self
 
 
 class GuidanceParams(Section):
@@ -417,12 +438,16 @@ class Params(Section):
             ("sample.per_class", self.sample.per_class),
             ("evaluate.snapshot_per_class", self.evaluate.snapshot_per_class),
             ("evaluate.sampler_per_class", self.evaluate.sampler_per_class),
+            *((f"evaluate.samplers.{i}.per_class", run.per_class) for i, run in enumerate(self.evaluate.samplers)),
         ):
             _at_most(key, per_class, "the training images per class", n_train // len(CLASS_NAMES))
         _at_most("judge.batch_size", self.judge.batch_size, "the training images", n_train)
         _at_most("judge.fid_floor_sizes", max(self.judge.fid_floor_sizes), "the training images", n_train)
         _at_most("evaluate.loss_by_t_images", self.evaluate.loss_by_t_images, "the test images", n_test)
         _at_most("clip.validation_images", self.clip.validation_images, "the test images", n_test)
+        unscored = [key for key in self.select.weights if key != "class_prob" and key not in self.clip.prompts]
+        if unscored:
+            raise ValueError(f"select.weights.{unscored[0]} weighs a score that clip.prompts does not define")
         _at_most("evaluate.loss_by_t_buckets", self.evaluate.loss_by_t_buckets, "diffusion.timesteps", timesteps)
         for key, steps in (
             ("sample.steps", self.sample.steps),

@@ -3,14 +3,17 @@ judge accuracy and in FID (set minus base), each with a 95% bootstrap interval.
 
 Sets generated from the same seed and labels start from the same noise, image for image, so image i
 of every set and of the base form a pair: the pairs are resampled together, within each requested
-class (a paired bootstrap). The base's FID is computed once per resample and shared by all sets.
+class (a paired bootstrap). The base's FID is computed once per resample and shared by all sets. The
+FID difference's interval is shifted like FID's own (`stats.bootstrap.shifted_interval`): both FIDs of
+a resample rise with its repeated images, not necessarily by the same amount; accuracy differences are
+means, unbiased, and keep the percentile interval.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..stats.bootstrap import Estimate, one_blas_thread, percentile_interval, resample_indices
+from ..stats.bootstrap import Estimate, one_blas_thread, percentile_interval, resample_indices, shifted_interval
 from ..stats.metrics import GaussianReference
 from .reference import Scores
 
@@ -31,10 +34,9 @@ def paired_differences(
     differences = {}
     for name, other in others.items():
         correct = other.correct.astype(float) - base_correct
+        fid_difference = float(gaussian.fid(other.features) - gaussian.fid(base.features))
         differences[name] = {
             "accuracy_difference": Estimate(float(correct.mean()), *percentile_interval(correct[index].mean(axis=1))),
-            "fid_difference": Estimate(
-                gaussian.fid(other.features) - gaussian.fid(base.features), *percentile_interval(fids[name] - base_fid)
-            ),
+            "fid_difference": Estimate(fid_difference, *shifted_interval(fids[name] - base_fid, fid_difference)),
         }
     return differences

@@ -57,6 +57,7 @@ def line_plot(
     markers: bool = False,
     intervals: dict[str, tuple[Sequence[float], Sequence[float]]] | None = None,
     ax=None,
+    logx: bool = False,
 ) -> Path | None:
     """One line per named (x, y) series; `intervals` (name -> (low, high)) draws error bars. With `ax`,
     draws into that axis of a figure the caller saves."""
@@ -75,6 +76,8 @@ def line_plot(
     ax.set_ylabel(ylabel)
     if logy:
         ax.set_yscale("log")
+    if logx:
+        ax.set_xscale("log")
     if title:
         ax.set_title(title)
     if len(series) > 1:
@@ -191,8 +194,9 @@ def figure_of_panels(path: Path, count: int, draw, title: str = "") -> Path:
 
 
 def _error_bars(values: np.ndarray, low: np.ndarray, high: np.ndarray) -> list[np.ndarray]:
-    """Matplotlib's (below, above) bar lengths for intervals [low, high]. A "basic" bootstrap interval
-    (FID) need not contain its point value; the bar then stops at the value on that side."""
+    """Matplotlib's (below, above) bar lengths for intervals [low, high]. Every bootstrap interval
+    contains its value (FID's shifted one too); the clip keeps a bar whose interval did not (e.g. an
+    old metrics file) from pointing the wrong way, since matplotlib rejects negative lengths."""
     return [np.clip(values - low, 0, None), np.clip(high - values, 0, None)]
 
 

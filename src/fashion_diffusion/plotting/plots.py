@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from matplotlib.ticker import NullFormatter, ScalarFormatter
 
 from ..data.prepared import to_model_range, to_uint8
 from ..model.schedule import cosine_schedule, q_sample
@@ -127,25 +128,53 @@ def recognition_curve(path: Path, curve: pd.DataFrame, class_names: list[str]) -
 
 
 def sampler_tradeoff(path: Path, tradeoff: pd.DataFrame) -> None:
-    names = tradeoff["sampler"] + tradeoff["eta"].map(lambda eta: f" (eta {eta:g})")
-    series = {name: (group["seconds_per_1000"], group["fid"]) for name, group in tradeoff.groupby(names, sort=False)}
-    series["floor (real train vs test)"] = (
-        tradeoff["seconds_per_1000"].sort_values(),
-        [tradeoff["fid_floor"].iloc[0]] * len(tradeoff),
+    """Judged quality (95% intervals) against seconds per 1000 images, one line per sampler: FID for the
+    runs at the default run's n (with the floor at that n; FID at another n has another bias), judge
+    accuracy for every run."""
+    default = tradeoff[tradeoff["default"]].iloc[0]
+    names = tradeoff["sampler"].where(
+        tradeoff["sampler"] != "ddim", "ddim (eta " + tradeoff["eta"].map("{:g}".format) + ")"
     )
-    figures.line_plot(
-        path, series, "seconds per 1000 images", "FID (judge features)", "Sampler trade-off", markers=True
+    names = names.where(
+        tradeoff["samples"] == default["samples"], names + ", " + tradeoff["samples"].map(str) + " images"
     )
+    panels = [
+        ("fid", f"FID (judge features), {default['samples']} images", tradeoff["samples"] == default["samples"]),
+        ("accuracy", "judge accuracy", tradeoff["samples"] > 0),
+    ]
+
+    def draw(i: int, ax) -> None:
+        metric, label, shown = panels[i]
+        groups = tradeoff[shown].groupby(names[shown], sort=False)
+        series = {name: (g["seconds_per_1000"], g[metric]) for name, g in groups}
+        intervals = {name: (g[f"{metric}_low"], g[f"{metric}_high"]) for name, g in groups}
+        if metric == "fid":
+            times = tradeoff.loc[shown, "seconds_per_1000"].sort_values()
+            series["floor (real train vs test)"] = (times, [default["fid_floor"]] * len(times))
+        figures.line_plot(None, series, "seconds per 1000 images (after a warm-up)", label, intervals=intervals, ax=ax)
+        ax.set_xscale("log")  # DDPM's T steps take ~100x the time of 10 steps
+        ax.xaxis.set_major_formatter(ScalarFormatter())
+        ax.xaxis.set_minor_formatter(NullFormatter())
+
+    figures.figure_of_panels(path, 2, draw, "Sampler trade-off (95% intervals)")
 
 
 def quality_over_training(folder: Path, quality: pd.DataFrame, strip: np.ndarray, class_names: list[str]) -> None:
-    figures.line_plot(
-        folder / "quality_over_training.png",
-        {"FID": (quality["step"], quality["fid"]), "floor": (quality["step"], quality["fid_floor"])},
-        "training step",
-        "FID (judge features)",
-        "Quality over training",
-        markers=True,
+    """FID (with the floor at the same n) and judge accuracy of each EMA snapshot, with 95% intervals, and
+    the first sample of every class from each snapshot."""
+    panels = [("fid", "FID (judge features)"), ("accuracy", "judge accuracy")]
+
+    def draw(i: int, ax) -> None:
+        metric, label = panels[i]
+        series = {label: (quality["step"], quality[metric])}
+        if metric == "fid":
+            series["floor (real train vs test)"] = (quality["step"], quality["fid_floor"])
+        intervals = {label: (quality[f"{metric}_low"], quality[f"{metric}_high"])}
+        figures.line_plot(None, series, "training step", label, intervals=intervals, ax=ax)
+
+    samples = int(quality["samples"].iloc[0])
+    figures.figure_of_panels(
+        folder / "quality_over_training.png", 2, draw, f"Quality over training, {samples} images each (95% intervals)"
     )
     figures.image_grid(
         strip.transpose(1, 0, 2, 3),
@@ -184,21 +213,23 @@ def class_by_style(
     labels: np.ndarray,
     styles: np.ndarray,
     attributes: list[str],
-    level_names: dict[str, list[str]],
+    levels: pd.DataFrame,
     class_names: list[str],
 ) -> None:
-    """The first image of each class at each requested (attribute, level)."""
-    columns = [(a, level) for a, name in enumerate(attributes) for level in range(len(level_names[name]))]
+    """The first image of each class at each requested (attribute, level), one column per row of
+    `levels` (attribute, level, level_name, hit_rate: the per-level table of style control), the
+    level's hit rate over all its images under its name."""
+    columns = [(attributes.index(row["attribute"]), row) for row in levels.to_dict("records")]
     firsts = [
-        [np.flatnonzero((labels == c) & (styles[:, a] == level))[0] for a, level in columns]
+        [np.flatnonzero((labels == c) & (styles[:, a] == row["level"]))[0] for a, row in columns]
         for c in range(len(class_names))
     ]
     figures.image_grid(
         images[np.array(firsts)],
         path,
         row_labels=class_names,
-        col_labels=[f"{attributes[a]}=\n{level_names[attributes[a]][level]}" for a, level in columns],
-        title="Each class at each requested style level (same starting noise along a row)",
+        col_labels=[f"{row['attribute']}=\n{row['level_name']}\n{row['hit_rate']:.0%} hit" for _, row in columns],
+        title="Each class at each requested style level (same starting noise along a row; under each level its hit rate)",
     )
 
 
@@ -210,26 +241,34 @@ def _firsts(labels: np.ndarray, classes: int, per_class: int = 1) -> np.ndarray:
 def ablations(
     folder: Path, rows: pd.DataFrame, samples: dict[str, tuple[np.ndarray, np.ndarray]], class_names: list[str]
 ) -> None:
-    """The first sample of each class for every variant (the same starting noise down a column), and
-    judge accuracy and FID per variant with their intervals."""
+    """The learning curves: FID and judge accuracy of every variant (one row of `rows` per variant and
+    budget) against its training compute, with 95% intervals; and the first sample of each class for
+    every variant at the largest budget (the same starting noise down a column)."""
     grid = np.stack([images[_firsts(labels, len(class_names))] for images, labels in samples.values()])
     figures.image_grid(
         grid,
         folder / "samples.png",
         row_labels=list(samples),
         col_labels=class_names,
-        title="Ablation variants at the equal training budget (same noise down a column)",
+        title="Ablation variants at the largest training budget (same noise down a column)",
     )
-    names = list(rows["variant"])
-    for metric, label in (("accuracy", "judge accuracy"), ("fid", "FID (judge features)")):
-        figures.bar_plot(
-            folder / f"{metric}.png",
-            names,
-            {label: rows[metric]},
+    variants = list(dict.fromkeys(rows["variant"]))
+
+    def draw(i: int, ax) -> None:
+        metric, label = [("fid", "FID (judge features)"), ("accuracy", "judge accuracy")][i]
+        curves = {name: rows[rows["variant"] == name] for name in variants}
+        figures.line_plot(
+            None,
+            {name: (curve["train_gflop"], curve[metric]) for name, curve in curves.items()},
+            "training compute (forward GFLOPs, log scale)",
             label,
-            f"Ablations: {label} (95% intervals)",
-            intervals={label: (rows[f"{metric}_low"], rows[f"{metric}_high"])},
+            intervals={name: (curve[f"{metric}_low"], curve[f"{metric}_high"]) for name, curve in curves.items()},
+            ax=ax,
+            logx=True,
+            logy=metric == "fid",
         )
+
+    figures.figure_of_panels(folder / "curves.png", 2, draw, "Ablations at equal training compute (95% intervals)")
 
 
 def guidance_sweep(

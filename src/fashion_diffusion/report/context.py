@@ -16,6 +16,8 @@ from . import measured, verdicts
 from .format import interval, pct, table
 from .outputs import RunOutputs
 
+SAMPLER_DEFAULT = "the default"  # the sampler table's comparison cells of the default sampler's own run
+SAMPLER_UNPAIRED = "not paired (own n)"  # ... and of a run judged on another n (other labels, other noise)
 FIRST_LOSS_PERCENT = 5  # 3.1's "first loss": the mean of this percentage of the logged steps, from the start
 
 
@@ -34,7 +36,7 @@ def build(outputs: RunOutputs, params: dict, run_name: str | None) -> dict:
         "clip": clip(outputs, params),
         "selection": selection(outputs),
         "judge": judge(outputs),
-        "samplers": samplers(outputs, params),
+        "samplers": samplers(outputs),
         "style": style(outputs, params),
         "ablations": measured.ablations(outputs, params),
         "one_step": measured.one_step(outputs),
@@ -117,14 +119,6 @@ def training(outputs: RunOutputs, params: dict) -> dict:
     loss = outputs.csv("models/loss.csv")
     by_t = outputs.csv("data/training_quality/loss_by_timestep.csv")
     quality = outputs.csv("data/training_quality/quality_over_training.csv")
-    shown = pd.DataFrame(
-        {
-            "step": quality["step"],
-            "FID": quality["fid"],
-            "floor": quality["fid_floor"],
-            "judge accuracy": quality["accuracy"],
-        }
-    )
     hardest, easiest = by_t.iloc[by_t["mse"].idxmax()].to_dict(), by_t.iloc[by_t["mse"].idxmin()].to_dict()
     return {
         "first_loss": float(loss["loss"].iloc[: max(1, len(loss) * FIRST_LOSS_PERCENT // 100)].mean()),
@@ -133,9 +127,32 @@ def training(outputs: RunOutputs, params: dict) -> dict:
         "hardest": hardest,
         "easiest": easiest,
         "mse_ratio": hardest["mse"] / easiest["mse"],
-        "quality_table": table(shown, percent=("judge accuracy",)),
+        "quality_table": table(_quality_shown(quality)),
+        "snapshot_images": int(quality["samples"].iloc[0]),
         "evaluate": params["evaluate"],
     }
+
+
+def _quality_shown(quality: pd.DataFrame) -> pd.DataFrame:
+    """3.2's table: each EMA snapshot's FID and judge accuracy with 95% intervals, the floor at its n,
+    and its change from the snapshot before (paired: the same noise), with its verdict."""
+    rows = []
+    for i, r in enumerate(quality.to_dict("records")):
+        rows.append(
+            {
+                "step": r["step"],
+                "FID [95%]": interval(r, "fid"),
+                "floor at n": r["fid_floor"],
+                "judge accuracy [95%]": interval(r, "accuracy", percent=True),
+                "FID - previous": interval(r, "fid_change") if i else "-",
+                "by FID": verdicts.lower_is_better(r["fid_change_low"], r["fid_change_high"]) if i else "-",
+                "accuracy - previous": interval(r, "accuracy_change", percent=True) if i else "-",
+                "by accuracy": verdicts.effect(r["accuracy_change_low"], r["accuracy_change_high"], "better", "worse")
+                if i
+                else "-",
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def clip_seeds(outputs: RunOutputs, params: dict) -> dict:
@@ -150,6 +167,7 @@ def clip_seeds(outputs: RunOutputs, params: dict) -> dict:
                 "zero-shot accuracy": m["zero_shot_accuracy"],
                 "AUC clear vs blurred": interval(m, "auc_clear_vs_blurred"),
                 "AUC clear vs noised": interval(m, "auc_clear_vs_noised"),
+                "most alike prompts (correlation)": _most_alike(m["prompt_correlations"]),
             }
             for seed, m in runs.items()
         ]
@@ -171,8 +189,18 @@ def clip_seeds(outputs: RunOutputs, params: dict) -> dict:
     }
 
 
+def _most_alike(correlations: dict[str, dict[str, float | None]]) -> str:
+    """The pair of prompts whose probabilities correlate most over the validation images, as text."""
+    measured = [(r, a, b) for a, row in correlations.items() for b, r in row.items() if r is not None]
+    if not measured:
+        return "not measured"
+    r, a, b = max(measured)
+    return f"{a} / {b} ({r:.2f})"
+
+
 def clip(outputs: RunOutputs, params: dict) -> dict:
     metrics = outputs.json("reports/metrics/clip.json")
+    meaning = pd.DataFrame([{"images": kind, **means} for kind, means in metrics["scorer_prompt_means"].items()])
     rows = pd.DataFrame([{"class": name, **values} for name, values in metrics["per_class"].items()])
     ranked = rows.sort_values("class_prob")
     return {
@@ -183,6 +211,8 @@ def clip(outputs: RunOutputs, params: dict) -> dict:
         "prompts": ", ".join(f'"{p}"' for p in params["clip"]["prompts"].values()),
         "blurred": interval(metrics, "scorer_auc_clear_vs_blurred"),
         "noised": interval(metrics, "scorer_auc_clear_vs_noised"),
+        "meaning": table(meaning),
+        "same_meaning": verdicts.same_meaning(metrics["scorer_prompt_correlations"]),
         "seeds": clip_seeds(outputs, params),
         "detects_blur": verdicts.detects(
             metrics["scorer_auc_clear_vs_blurred_low"], metrics["scorer_auc_clear_vs_blurred_high"]
@@ -230,40 +260,102 @@ def judge(outputs: RunOutputs) -> dict:
     }
 
 
-def samplers(outputs: RunOutputs, params: dict) -> dict:
+def samplers(outputs: RunOutputs) -> dict:
+    """5.2's sampler table: per run its n, time per 1000 images (after a warm-up), FID and judge accuracy
+    with 95% intervals and the floor at its n, and, for a run that pairs with the default sampler's
+    run (the same labels and seed), its differences from it with their verdicts; `own_n`: the runs
+    judged on their own n, which pair with no run."""
     t = outputs.csv("data/sampler_study.csv")
-    shown = pd.DataFrame(
-        {
-            "sampler": t["sampler"],
-            "steps": t["steps"],
-            "eta": t["eta"],
-            "seconds": t["seconds"],
-            "s / 1000 images": t["seconds_per_1000"],
-            "FID": t["fid"],
-            "floor": t["fid_floor"],
-            "judge accuracy": t["accuracy"],
+    rows = [_sampler_row(r) for r in t.to_dict("records")]
+    default = t[t["default"]].iloc[0]
+    own_n = [
+        {"name": _sampler_name(r), "images": r["samples"], "per_class": r["per_class"], "floor": r["fid_floor"]}
+        for r in t.to_dict("records")
+        if not r["default"] and not r["paired"]
+    ]
+    return {
+        "table": table(pd.DataFrame(rows)),
+        "per_class": int(default["per_class"]),
+        "images": int(default["samples"]),
+        "default": _sampler_name(default),
+        "own_n": own_n,
+    }
+
+
+def _sampler_name(r) -> str:
+    eta = f", eta {r['eta']:g}" if r["sampler"] == "ddim" else ""
+    return f"`{r['sampler']}` {r['steps']} steps{eta}"
+
+
+def _sampler_row(r: dict) -> dict:
+    if r["default"] or not r["paired"]:
+        said = SAMPLER_DEFAULT if r["default"] else SAMPLER_UNPAIRED
+        compared = {"FID - default": said, "by FID": "-", "accuracy - default": said, "by accuracy": "-"}
+    else:
+        compared = {
+            "FID - default": interval(r, "fid_difference"),
+            "by FID": verdicts.lower_is_better(r["fid_difference_low"], r["fid_difference_high"]),
+            "accuracy - default": interval(r, "accuracy_difference", percent=True),
+            "by accuracy": verdicts.effect(
+                r["accuracy_difference_low"], r["accuracy_difference_high"], "better", "worse"
+            ),
         }
-    )
-    return {"table": table(shown, percent=("judge accuracy",)), "per_class": params["evaluate"]["sampler_per_class"]}
+    return {
+        "sampler": r["sampler"],
+        "steps": r["steps"],
+        "eta": r["eta"],
+        "images": r["samples"],
+        "s / 1000 images": r["seconds_per_1000"],
+        "FID [95%]": interval(r, "fid"),
+        "floor at n": r["fid_floor"],
+        "judge accuracy [95%]": interval(r, "accuracy", percent=True),
+        **compared,
+    }
 
 
 def style(outputs: RunOutputs, params: dict) -> dict:
-    rows = []
-    for attribute, m in outputs.json("reports/metrics/style.json").items():
-        rows.append(
-            {
-                "attribute": attribute,
-                "hit rate": m["mean_hit_rate"],
-                "95% interval": f"{pct(m['hit_rate_low'])} to {pct(m['hit_rate_high'])}",
-                "chance": m["chance_uniform"],
-                "within-class Spearman": m["spearman_within_class"],
-                "verdict": verdicts.style_control(m["hit_rate_low"], m["mean_hit_rate"], m["chance_uniform"]),
-            }
-        )
-    levels = outputs.csv("data/style_control.csv")[["attribute", "level_name", "n", "hit_rate", "mean_value", "mean_z"]]
+    """Bonus 4: per attribute its hit rate over all levels and its verdict, which names the levels whose
+    own hit rate lies below chance; per level the hit rate with its interval, chance and its verdict."""
+    levels = outputs.csv("data/style_control.csv")
+    levels["verdict"] = [
+        verdicts.style_level(low, high, chance)
+        for low, high, chance in zip(levels["hit_rate_low"], levels["hit_rate_high"], levels["chance_uniform"])
+    ]
+    rows = [_style_row(name, m, levels) for name, m in outputs.json("reports/metrics/style.json").items()]
     return {
         "rows": rows,
-        "summary_table": table(pd.DataFrame(rows), percent=("hit rate", "chance")),
-        "levels_table": table(levels, percent=("hit_rate",)),
+        "summary_table": table(pd.DataFrame(rows).drop(columns="by_level"), percent=("hit rate", "chance")),
+        "levels_table": table(_style_levels(levels), percent=("chance",)),
         "per_level": params["evaluate"]["style_per_level"],
     }
+
+
+def _style_row(attribute: str, m: dict, levels: pd.DataFrame) -> dict:
+    """One attribute's summary from its style.json entry `m` and the per-level rows with their verdicts;
+    by_level lists each level's verdict, for the sentence."""
+    words = dict(levels.loc[levels["attribute"] == attribute, ["level_name", "verdict"]].itertuples(index=False))
+    return {
+        "attribute": attribute,
+        "hit rate": m["mean_hit_rate"],
+        "95% interval": f"{pct(m['hit_rate_low'])} to {pct(m['hit_rate_high'])}",
+        "chance": m["chance_uniform"],
+        "within-class Spearman": m["spearman_within_class"],
+        "verdict": verdicts.style_control(m["hit_rate_low"], m["mean_hit_rate"], m["chance_uniform"], words),
+        "by_level": ", ".join(f"{name} {word}" for name, word in words.items()),
+    }
+
+
+def _style_levels(levels: pd.DataFrame) -> pd.DataFrame:
+    """The per-level table as shown: hit rate with its 95% interval against chance, and the verdict."""
+    return pd.DataFrame(
+        {
+            "attribute": levels["attribute"],
+            "level": levels["level_name"],
+            "n": levels["n"],
+            "hit rate [95%]": [interval(r, "hit_rate", percent=True) for r in levels.to_dict("records")],
+            "chance": levels["chance_uniform"],
+            "verdict": levels["verdict"],
+            "mean value": levels["mean_value"],
+            "mean within-class z": levels["mean_z"],
+        }
+    )

@@ -50,11 +50,27 @@ def variant_roles(params: dict) -> dict[str, str]:
     return roles
 
 
+def _curve_words(row: dict, budgets: list[float]) -> dict[str, str]:
+    """A variant's verdict against the reference along its learning curve, by accuracy and by FID."""
+    curve, crossed = row["curve"], row["crossings"]
+    by_accuracy = [
+        verdicts.effect(p["accuracy_difference_low"], p["accuracy_difference_high"], "better", "worse") for p in curve
+    ]
+    by_fid = [verdicts.lower_is_better(p["fid_difference_low"], p["fid_difference_high"]) for p in curve]
+    return {
+        "accuracy_curve": verdicts.curve(by_accuracy, budgets, crossed["accuracy"]),
+        "fid_curve": verdicts.curve(by_fid, budgets, crossed["fid"]),
+        "accuracy_words": by_accuracy,
+        "fid_words": by_fid,
+    }
+
+
 def ablations(outputs: RunOutputs, params: dict) -> dict:
-    """Every variant with its budget, cost and judged quality; the differences from the reference;
-    `role`: the variant that answers each question (`variant_roles`)."""
+    """Every variant with its cost and judged quality at the largest budget, its learning curve, the
+    differences from the reference (at the largest budget and along the curve, with the verdict at each
+    budget and where the curves cross); `role`: the variant that answers each question (`variant_roles`)."""
     m = outputs.json("reports/metrics/ablations.json")
-    reference = m["reference"]
+    reference, budgets = m["reference"], m["budgets_gflop"]
     variants = {}
     for name, row in m["variants"].items():
         entry = {
@@ -64,6 +80,7 @@ def ablations(outputs: RunOutputs, params: dict) -> dict:
             "mse_shown": interval(row, "held_out_mse"),
             "arch_params": params["model"]["archs"][row["arch"]],
             "gflops_ratio": row["gflops_per_image"] / m["variants"][reference]["gflops_per_image"],
+            "first": row["curve"][0],
         }
         if name != reference:
             entry |= {
@@ -79,6 +96,7 @@ def ablations(outputs: RunOutputs, params: dict) -> dict:
                     f"`{reference}`",
                     lower_is_better=True,
                 ),
+                **_curve_words(row, budgets),
             }
         variants[name] = entry
     shown = pd.DataFrame(
@@ -88,26 +106,42 @@ def ablations(outputs: RunOutputs, params: dict) -> dict:
                 "arch": v["arch"],
                 "parameters": v["parameters"],
                 "GFLOPs/image": v["gflops_per_image"],
-                "steps": v["steps"],
-                "images seen": v["images_seen"],
+                "steps": " / ".join(str(p["steps"]) for p in v["curve"]),
                 "train s": v["train_seconds"],
-                "sample s": v["sample_seconds"],
-                "held-out MSE": v["mse_shown"],
-                "FID [95%]": v["fid_shown"],
-                "judge accuracy [95%]": v["accuracy_shown"],
-                "accuracy - reference": v.get("accuracy_difference_shown", "-"),
-                "FID - reference": v.get("fid_difference_shown", "-"),
+                "sample s": sum(p["sample_seconds"] for p in v["curve"]),
+                "final loss": v["final_loss"],
             }
             for name, v in variants.items()
         ]
     )
+    curve_rows = []
+    for name, v in variants.items():
+        for i, point in enumerate(v["curve"]):
+            compared = name != reference
+            curve_rows.append(
+                {
+                    "variant": name,
+                    "GFLOPs": f"{point['budget_gflop']:,.0f}",
+                    "steps": point["steps"],
+                    "held-out MSE": interval(point, "held_out_mse"),
+                    "FID [95%]": interval(point, "fid"),
+                    "judge accuracy [95%]": interval(point, "accuracy", percent=True),
+                    "accuracy - reference": interval(point, "accuracy_difference", percent=True) if compared else "-",
+                    "by accuracy": v["accuracy_words"][i] if compared else "-",
+                    "FID - reference": interval(point, "fid_difference") if compared else "-",
+                    "by FID": v["fid_words"][i] if compared else "-",
+                }
+            )
     return {
         "m": m,
         "v": variants,
         "ref": variants[reference],
         "table": table(shown),
+        "curve_table": table(pd.DataFrame(curve_rows)),
+        "budgets": budgets,
+        "largest": budgets[-1],
         "role": {role: variants[name] for role, name in variant_roles(params).items()},
-        "seconds": sum(v["train_seconds"] + v["sample_seconds"] for v in variants.values()),
+        "seconds": sum(v["train_seconds"] + sum(p["sample_seconds"] for p in v["curve"]) for v in variants.values()),
     }
 
 
@@ -294,29 +328,20 @@ def augmentation(outputs: RunOutputs) -> dict:
 
 def limitations(outputs: RunOutputs) -> dict:
     cost = outputs.json("reports/metrics/sampling_cost.json")
-    memory = outputs.csv("data/sampling_cost.csv").set_index("sampler")
-    study = outputs.csv("data/sampler_study.csv")
+    memory = outputs.csv("data/sampling_cost.csv")
     shown = pd.DataFrame(
-        [
-            {
-                "sampler": r.sampler,
-                "steps": r.steps,
-                "eta": r.eta,
-                "seconds per image": r.seconds_per_1000 / 1000,
-                "FID (sampler study)": r.fid,
-                "judge accuracy": r.accuracy,
-                f"MiB for {cost['images']} images": memory.loc[r.sampler, "above_warm_up_mib"],
-                "MiB per image": memory.loc[r.sampler, "mib_per_image"],
-            }
-            for r in study.itertuples()
-        ]
+        {
+            "sampler": memory["sampler"],
+            f"MiB for {cost['images']} images": memory["above_warm_up_mib"],
+            "MiB per image": memory["mib_per_image"],
+        }
     )
     flops = cost["gflops_per_image_at_side"]
     sides = sorted(flops, key=int)
     difficulty = outputs.json("reports/metrics/class_difficulty.json")
     return {
         "cost": cost,
-        "table": table(shown, percent=("judge accuracy",)),
+        "table": table(shown),
         "flops": [(s, flops[s]) for s in sides],
         "smallest_side": sides[0],
         "largest_side": sides[-1],

@@ -88,9 +88,10 @@ def control_table(
     equals its requested level. z_i = within_class_z of the value among the images of its
     class that requested this attribute, so class differences do not drive the monotonicity.
     Returns (per_level, summary):
-      per_level: attribute, level, level_name, n, hit_rate, chance_uniform (1 / levels),
-                 chance_train (mean over the level's images of train_fractions[class_i][level]),
-                 mean_value, mean_z;
+      per_level: attribute, level, level_name, n, hit_rate with its 95% interval hit_rate_low,
+                 hit_rate_high (bootstrap over the level's images, resampled within each class),
+                 chance_uniform (1 / levels), chance_train (mean over the level's images of
+                 train_fractions[class_i][level]), mean_value, mean_z;
       summary:   attribute, n, mean_hit_rate and mean chances over the requested levels,
                  spearman (requested level vs raw value, pooled over classes),
                  means_increasing (raw mean_value), spearman_within_class (level vs z),
@@ -106,7 +107,7 @@ def control_table(
         value = np.asarray(values[name], dtype=np.float64)[asked]
         z = within_class_z(value, classes)
         hit = assign_levels(value, bins.edges_for(name, classes)) == level
-        table = _control_levels(name, level, value, z, hit, classes, bins)
+        table = _control_levels(name, level, value, z, hit, classes, bins, resamples)
         rows.append(table)
         summaries.append(_control_summary(table, level, value, z, hit, resamples))
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(), pd.DataFrame(summaries)
@@ -120,9 +121,13 @@ def _control_levels(
     hit: np.ndarray,
     classes: np.ndarray,
     bins: StyleBins,
+    resamples: int,
 ) -> pd.DataFrame:
     """One row per requested level of one attribute (see `control_table`)."""
     chance_train = np.asarray(bins.train_fractions[name])[classes, level]  # (n,) per image
+    hit_rates = {
+        lv: mean_estimate(hit[level == lv], resamples, seed=0, strata=classes[level == lv]) for lv in np.unique(level)
+    }
     return pd.DataFrame(
         [
             {
@@ -130,7 +135,7 @@ def _control_levels(
                 "level": int(lv),
                 "level_name": bins.level_names[name][lv],
                 "n": int((level == lv).sum()),
-                "hit_rate": float(hit[level == lv].mean()),
+                **hit_rates[lv].as_dict("hit_rate"),
                 "chance_uniform": 1.0 / bins.levels,
                 "chance_train": float(chance_train[level == lv].mean()),
                 "mean_value": float(value[level == lv].mean()),
@@ -160,4 +165,21 @@ def _control_summary(
         "means_increasing": bool(np.all(np.diff(table["mean_value"]) > 0)),
         "spearman_within_class": spearman(level, z) if enough else float("nan"),
         "z_means_increasing": bool(np.all(np.diff(table["mean_z"]) > 0)),
+    }
+
+
+def control_metrics(per_level: pd.DataFrame, summary: pd.DataFrame) -> dict:
+    """The numbers of `control_table` that reports/metrics/style.json keeps: {attribute: its mean hit
+    rate with interval, uniform chance and within-class Spearman, and under "levels" {level_name:
+    hit_rate, hit_rate_low, hit_rate_high}}."""
+    kept = ("mean_hit_rate", "hit_rate_low", "hit_rate_high", "chance_uniform", "spearman_within_class")
+    return {
+        row["attribute"]: {key: row[key] for key in kept}
+        | {
+            "levels": {
+                level["level_name"]: {key: level[key] for key in ("hit_rate", "hit_rate_low", "hit_rate_high")}
+                for level in per_level[per_level["attribute"] == row["attribute"]].to_dict("records")
+            }
+        }
+        for row in summary.to_dict("records")
     }

@@ -288,11 +288,13 @@ def train(
     progress: bool = True,
     on_log: Callable[[dict], None] | None = None,
     process: distributed.Process = distributed.SINGLE,
+    snapshot_at: list[int] | None = None,
 ) -> TrainResult:
     """Train a denoiser; checkpoint every `cfg.checkpoint_every` steps and resume from a checkpoint
     of the same run (`resume.fingerprint`). EMA snapshots go beside the checkpoint, in `snapshots/`.
     `alignment` (loss and weight > 0) adds the CLIP alignment term (`clip_alignment`).
     `on_log` receives each logged row (a dict of LOSS_COLUMNS) as it is written.
+    `snapshot_at`: the steps of the EMA snapshots, instead of `cfg.snapshots` spread evenly.
     `process`: this process's place in a data-parallel run that has joined its process group on
     `device` (`distributed.join`); only the main process writes files, logs and calls `on_log`."""
     if cfg.batch_size < process.world:
@@ -304,7 +306,7 @@ def train(
     snapshot_dir = checkpoint_path.parent / "snapshots"
     at = resume_run(run, checkpoint_path, snapshot_dir, process, device)
     schedule = schedule.to(device)
-    snapshots = snapshot_steps(run.steps, cfg.snapshots)
+    snapshots = snapshot_steps(run.steps, cfg.snapshots) if snapshot_at is None else sorted(set(snapshot_at))
     null_styles = torch.tensor(config.style_levels, dtype=torch.long)
     use_bf16 = cfg.bf16 and device.type in ("cpu", "cuda")
     prediction = diffusion["prediction"]

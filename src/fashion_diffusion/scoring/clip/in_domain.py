@@ -1,8 +1,9 @@
 """The in-domain scorer: a small open_clip CLIP trained here on captioned Fashion-MNIST.
 
 Captions come from four roles (plain, clear, blurry, noisy) filled with the class name; images
-captioned blurry or noisy are blurred or noised (`scoring.corruptions`), so the scorer learns
-what those words look like. Trained with open_clip's ClipLoss.
+captioned blurry or noisy are blurred or noised (`scoring.corruptions`), clear ones stay clean and
+plain ones may be any of the three, so the scorer learns what each word looks like and the plain
+caption (the class prompt) names the class alone. Trained with open_clip's ClipLoss.
 """
 
 from __future__ import annotations
@@ -68,11 +69,19 @@ def caption_batch(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Draw a batch: uint8 images (N, H, W), labels (N,) -> float (B, 1, H, W) in [-1, 1] and
     caption ids (B,) = role * n_classes + label, the role drawn uniformly from CAPTION_ROLES.
-    Images with the "blurry" role are blurred, those with "noisy" are noised."""
+
+    What an image shows follows its caption: "clear" ones stay clean, "blurry" ones are blurred,
+    "noisy" ones noised. A "plain" caption names the class only: its image is clean, blurred or
+    noised with equal chance, so "clear" alone means uncorrupted and the plain caption (the class
+    prompt) says nothing of quality."""
     index = torch.randint(len(labels), (cfg.batch_size,), generator=generator)
     x = to_model_range(images[index.numpy()])
     role = torch.randint(len(CAPTION_ROLES), (cfg.batch_size,), generator=generator)
-    blurred, noised = role == CAPTION_ROLES.index("blurry"), role == CAPTION_ROLES.index("noisy")
+    shown = role.clone()  # the role that describes the image: clear, blurry or noisy
+    plain = role == CAPTION_ROLES.index("plain")
+    looks = torch.tensor([CAPTION_ROLES.index(r) for r in ("clear", "blurry", "noisy")])
+    shown[plain] = looks[torch.randint(len(looks), (int(plain.sum()),), generator=generator)]
+    blurred, noised = shown == CAPTION_ROLES.index("blurry"), shown == CAPTION_ROLES.index("noisy")
     x[blurred] = random_blur(x[blurred], cfg.blur_sigma, generator)
     x[noised] = random_noise(x[noised], cfg.noise_std, generator)
     return x, role * n_classes + labels[index]

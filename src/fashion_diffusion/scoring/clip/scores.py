@@ -28,23 +28,41 @@ def zero_shot_accuracy(
     return float((probabilities.argmax(dim=1) == labels).float().mean())
 
 
-def clear_probability(
+def prompt_probabilities(
     scorer: Scorer,
     images: torch.Tensor,
     labels: torch.Tensor,
     class_names: list[str],
-    clear_template: str,
-    blurry_template: str,
+    prompts: dict[str, str],
     batch_size: int = 500,
 ) -> torch.Tensor:
-    """(N,) P(clear prompt) in the softmax over {clear, blurry}, both filled with each image's class."""
-    templates = [clear_template, blurry_template]
+    """(N, P): for each image (N, 1, H, W) the softmax over the P `prompts` (name -> template), each
+    filled with the image's class; columns in the order of `prompts`."""
+    templates = list(prompts.values())
     return batched(
         lambda x, y: scorer.labelled_prompt_probabilities(x, y, class_names, templates),
         images,
         labels,
         batch_size=batch_size,
-    )[:, 0]
+    )
+
+
+def prompt_meaning(probabilities: dict[str, torch.Tensor], prompt_keys: list[str]) -> dict:
+    """What each prompt means to the scorer, from its probabilities (N, P) on each kind of image
+    (e.g. clean, blurred, noised): `prompt_means[kind][prompt]`, the mean probability, and
+    `prompt_correlations[a][b]` (a before b in prompt_keys), the Pearson correlation of the two
+    prompts' probabilities over all the images (near 1: the scorer does not tell them apart)."""
+    pooled = torch.cat(list(probabilities.values())).double()
+    correlation = torch.corrcoef(pooled.T)
+    return {
+        "prompt_means": {
+            kind: {key: float(p[:, i].mean()) for i, key in enumerate(prompt_keys)} for kind, p in probabilities.items()
+        },
+        "prompt_correlations": {
+            a: {b: float(correlation[i, j]) for j, b in enumerate(prompt_keys) if j > i}
+            for i, a in enumerate(prompt_keys[:-1])
+        },
+    }
 
 
 def validation_metrics(
@@ -58,29 +76,35 @@ def validation_metrics(
     noise_std: list[float],
     seed: int,
     resamples: int,
-) -> dict[str, float]:
-    """Zero-shot accuracy with class_prompt, and ROC AUC of P(clear) separating the clean images
-    from blurred and from noised copies (prompts["clear"] vs prompts["blurry"]), each AUC with a
-    bootstrap interval over images (a clean image and its copy are resampled together).
-    images: uint8 (N, H, W); labels: (N,)."""
+) -> dict:
+    """The scorer on real test images (uint8 (N, H, W), labels (N,)) and on blurred and noised copies.
+
+    zero_shot_accuracy with class_prompt; `auc_clear_vs_blurred` and `auc_clear_vs_noised`: ROC AUC
+    of P(clear), the "clear" prompt's probability in the softmax over all `prompts` (the score that
+    `score_samples` gives), separating the clean images from each kind of copy, with a bootstrap
+    interval over images (a clean image and its copy are resampled together); and `prompt_meaning`
+    over the clean images and both copies."""
     x, y = to_model_range(images), torch.as_tensor(labels)
     generator = torch.Generator().manual_seed(seed)
-    clear = {
-        name: clear_probability(scorer, batch, y, class_names, prompts["clear"], prompts["blurry"])
-        for name, batch in [
+    probabilities = {
+        kind: prompt_probabilities(scorer, batch, y, class_names, prompts)
+        for kind, batch in [
             ("clean", x),
             ("blurred", random_blur(x, blur_sigma, generator)),
             ("noised", random_noise(x, noise_std, generator)),
         ]
     }
-    clean = clear["clean"].numpy()
-    aucs = {
-        f"auc_clear_vs_{name}": bootstrap(lambda idx: roc_auc(clean[idx], copies[idx]), len(clean), resamples, seed)  # noqa: B023 (called at once)
-        for name, copies in (("blurred", clear["blurred"].numpy()), ("noised", clear["noised"].numpy()))
-    }
+    clear = {kind: p[:, list(prompts).index("clear")].numpy() for kind, p in probabilities.items()}
+    clean = clear["clean"]
+
+    def auc(copies: np.ndarray):  # clean image i and its copy i resampled together
+        return bootstrap(lambda idx: roc_auc(clean[idx], copies[idx]), len(clean), resamples, seed)
+
+    aucs = {f"auc_clear_vs_{kind}": auc(clear[kind]) for kind in ("blurred", "noised")}
     return {
         "zero_shot_accuracy": zero_shot_accuracy(scorer, x, y, class_names, class_prompt),
         **{k: v for key, estimate in aucs.items() for k, v in estimate.as_dict(key).items()},
+        **prompt_meaning(probabilities, list(prompts)),
     }
 
 
@@ -95,18 +119,13 @@ def score_samples(
 ) -> pd.DataFrame:
     """Per-sample scores of generated images (N, 1, H, W) in [-1, 1] with requested labels (N,).
 
-    Columns label and class (the requested one), then one column per key of `prompts` (e.g. good, clear, blurry): the probability in [0, 1] of that
-    prompt in the softmax over all of them, each filled with the requested class name. Column
-    class_prob: the probability of the requested class in the softmax over the class prompts.
+    Columns label and class (the requested one), then one column per key of `prompts` (e.g. good,
+    clear, blurry, noisy): the probability in [0, 1] of that prompt in the softmax over all of them,
+    each filled with the requested class name. Column class_prob: the probability of the requested
+    class in the softmax over the class prompts.
     """
     labels = torch.as_tensor(labels)
-    templates = list(prompts.values())
-    by_prompt = batched(
-        lambda x, y: scorer.labelled_prompt_probabilities(x, y, class_names, templates),
-        images,
-        labels,
-        batch_size=batch_size,
-    )
+    by_prompt = prompt_probabilities(scorer, images, labels, class_names, prompts, batch_size)
     class_prompts = [class_prompt.format(label=name) for name in class_names]
     by_class = batched(lambda x: scorer.prompt_probabilities(x, class_prompts), images, batch_size=batch_size)
     columns = {"label": labels.numpy(), "class": [class_names[c] for c in labels.tolist()]}

@@ -1,0 +1,123 @@
+"""Training the ablation variants for their learning curves (see `studies.ablation`): each variant
+trained once to the largest budget, its EMA weights kept at every budget on the way."""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from pathlib import Path
+
+import torch
+
+from ..config import Params, TrainParams
+from ..config.constants import steps_per_epoch
+from ..core.artifacts import load_checkpoint
+from ..core.errors import InputError
+from ..data.prepared import Dataset, to_model_range
+from ..evaluation.cost import flops_per_image
+from ..model.checkpoint import ModelInfo, save_denoiser
+from ..model.unet import build_denoiser, count_parameters, denoiser_config
+from ..style.bins import StyleBins
+from ..training.clip_alignment import AlignmentLoss
+from ..training.loop import Alignment, train, train_data
+
+
+def budget_steps(budget_gflop: float, flops_per_image: float, batch_size: int) -> int:
+    """Training steps that spend `budget_gflop` forward GFLOPs at `flops_per_image` FLOPs per image."""
+    return max(1, round(budget_gflop * 1e9 / (flops_per_image * batch_size)))
+
+
+def curve_recipe(recipe: TrainParams, steps: int, warmup_steps: int, lr_schedule: str, n_images: int) -> TrainParams:
+    """The default recipe run for exactly `steps` steps with its own warm-up and schedule, no evenly
+    spread EMA snapshots (the budgets' are asked for), one checkpoint at the end."""
+    epochs = math.ceil(steps / steps_per_epoch(n_images, recipe.batch_size))
+    return recipe.model_copy(
+        update={
+            "epochs": epochs,
+            "max_steps": steps,
+            "snapshots": 0,
+            "checkpoint_every": steps,
+            "warmup_steps": warmup_steps,
+            "lr_schedule": lr_schedule,
+        }
+    )
+
+
+def variant_info(p: Params, arch: str, bins: StyleBins, data: Dataset) -> ModelInfo:
+    """What a variant of architecture `arch` (a model.archs name) is trained on and with."""
+    config = denoiser_config(p.model, len(data.class_names), [bins.levels] * len(bins.attributes), arch)
+    image_shape = tuple(to_model_range(data.train_images[:1]).shape[1:])
+    return ModelInfo(config, p.diffusion.model_dump(), image_shape, data.class_names, bins.attributes, 0)
+
+
+def snapshot_path(folder: Path, budget_gflop: float) -> Path:
+    """The file of a variant's EMA weights at one budget."""
+    return Path(folder) / f"gflop_{budget_gflop:g}.pt"
+
+
+def train_variant(
+    p: Params,
+    arch: str,
+    bins: StyleBins,
+    data: Dataset,
+    device: torch.device,
+    folder: Path,
+    alignment: AlignmentLoss | None = None,
+    alignment_weight: float = 0.0,
+) -> dict:
+    """Train `arch` once to the largest of `ablations.budgets_gflop` (with the CLIP alignment term when
+    given) and write its EMA weights at every budget into `folder` (`snapshot_path`, loadable with
+    `load_denoiser`). Returns the training record: cost, and the steps of each budget."""
+    a = p.ablations
+    info = variant_info(p, arch, bins, data)
+    flops = flops_per_image(build_denoiser(info.config), info.image_shape)
+    steps = [budget_steps(budget, flops, p.train.batch_size) for budget in a.budgets_gflop]
+    if len(set(steps)) < len(steps):
+        raise InputError(
+            f"ablations.budgets_gflop: {a.budgets_gflop} give {arch} the step counts {steps}; two budgets "
+            "share a step count (space the budgets further apart)"
+        )
+    images = to_model_range(data.train_images)
+    warmup = round(a.warmup_gflop * 1e9 / (flops * p.train.batch_size))
+    recipe = curve_recipe(p.train, steps[-1], warmup, a.lr_schedule, len(images))
+    with tempfile.TemporaryDirectory() as scratch:  # the run's resume checkpoint and raw snapshots: not kept
+        result = train(
+            info.config,
+            info.schedule(),
+            info.diffusion,
+            train_data(images, data.train_labels, data.train_styles, data.identity()),
+            recipe,
+            device,
+            Path(scratch) / "last.pt",
+            Alignment(alignment, alignment_weight),
+            progress=False,
+            snapshot_at=steps,
+        )
+        model = build_denoiser(info.config)
+        for budget, step in zip(a.budgets_gflop, steps):
+            snapshot = result.snapshot_dir / f"step_{step:07d}.pt"  # written by train() just now
+            model.load_state_dict(load_checkpoint(snapshot, map_location="cpu", made_by="train")["ema"])
+            info.steps = step
+            save_denoiser(snapshot_path(folder, budget), model, model, info)  # EMA weights (stored once)
+    summary = result.summary(recipe.batch_size, device)
+    return {
+        "arch": arch,
+        "alignment_weight": alignment_weight,
+        "parameters": count_parameters(result.model),
+        "gflops_per_image": flops / 1e9,
+        "batch_size": recipe.batch_size,
+        "warmup_steps": warmup,
+        "lr_schedule": a.lr_schedule,
+        "train_seconds": summary["train_seconds"],
+        "images_per_second": summary["images_per_second"],
+        "final_loss": summary["final_loss"],
+        "budgets": [
+            {
+                "budget_gflop": budget,
+                "steps": step,
+                "images_seen": step * recipe.batch_size,
+                "train_gflop": flops * step * recipe.batch_size / 1e9,
+            }
+            for budget, step in zip(a.budgets_gflop, steps)
+        ],
+    }
