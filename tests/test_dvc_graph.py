@@ -20,8 +20,8 @@ def repo(served_pipeline, tmp_path_factory) -> Path:
     return copy
 
 
-def _code_changed(repo: Path) -> set[str]:
-    """Stages whose code deps (script or library) differ from dvc.lock."""
+def _changed(repo: Path, deps: tuple[str, ...]) -> set[str]:
+    """Stages with a changed dep (`dvc status`) whose path starts with one of `deps`."""
     result = subprocess.run(["dvc", "status", "--json"], cwd=repo, capture_output=True, text=True, check=True)
     return {
         stage
@@ -29,21 +29,18 @@ def _code_changed(repo: Path) -> set[str]:
         for change in changes
         if isinstance(change, dict)
         for path in change.get("changed deps", {})
-        if path.startswith(("src/", "stages/"))
+        if path.startswith(deps)
     }
+
+
+def _code_changed(repo: Path) -> set[str]:
+    """Stages whose code deps (script or library) differ from dvc.lock."""
+    return _changed(repo, ("src/", "stages/"))
 
 
 def _params_changed(repo: Path) -> set[str]:
     """Stages whose params differ from dvc.lock."""
-    result = subprocess.run(["dvc", "status", "--json"], cwd=repo, capture_output=True, text=True, check=True)
-    return {
-        stage
-        for stage, changes in json.loads(result.stdout or "{}").items()
-        for change in changes
-        if isinstance(change, dict) and "changed deps" in change
-        for path in change["changed deps"]
-        if path.startswith("params.yaml")
-    }
+    return _changed(repo, ("params.yaml",))
 
 
 def _after_edit(repo: Path, relative: str, addition: str) -> set[str]:
