@@ -45,7 +45,7 @@ def changed_lines(tmp_path, *overrides: str) -> list[str]:
         ),
         ("clip.spread_seeds=[2]", "  - 1", "  - 2"),
         ("model.archs.large.blocks_per_level=2", "      blocks_per_level: 1", "      blocks_per_level: 2"),
-        ("model.archs.basic.channels=[32,64,256]", "      - 128", "      - 256"),
+        ("model.archs.basic.channels=[24,48,256]", "      - 96", "      - 256"),
         ("evaluate.samplers.0.steps=11", "    steps: 10", "    steps: 11"),
         (
             "select.weights.blurry=-2.0",

@@ -147,6 +147,7 @@ class TrainParams(Section):
     min_snr_gamma: PositiveFloat
     zero_init: bool  # zero the output conv and each residual block's last conv
     ema_decay: Annotated[float, Field(ge=0, lt=1)]
+    ema_warmup: Annotated[float, Field(ge=1)]  # decay (1 + s) / (ema_warmup + s) until ema_decay caps it
     p_uncond: Annotated[float, Field(ge=0, lt=1)]  # classifier-free guidance: class dropped to the null class
     p_style_drop: Probability  # each style attribute dropped to its null level
     bf16: bool

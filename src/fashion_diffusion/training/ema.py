@@ -15,7 +15,8 @@ def ema_update(ema_model: torch.nn.Module, model: torch.nn.Module, decay: float)
                 ema_p.copy_(p)
 
 
-def ema_decay_at(step: int, decay: float) -> float:
-    """min(decay, (1 + step) / (10 + step)): early steps average over few updates, so the random
-    initial weights leave the average quickly."""
-    return min(decay, (1 + step) / (10 + step))
+def ema_decay_at(step: int, decay: float, warmup: float = 10.0) -> float:
+    """min(decay, (1 + step) / (warmup + step)): early steps average over few updates, so the random
+    initial weights leave the average quickly. Until `decay` caps it, the average spans about the last
+    step / (warmup - 1) steps: a fixed fraction of the run so far (warmup 10: about 11%)."""
+    return min(decay, (1 + step) / (warmup + step))

@@ -231,7 +231,7 @@ def optimizer_step(run: Run, loss: torch.Tensor, step: int, cfg: TrainParams, pr
     torch.nn.utils.clip_grad_norm_(run.model.parameters(), cfg.grad_clip)
     run.optimizer.step()
     run.scheduler.step()
-    ema_update(run.ema_model, run.model, ema_decay_at(step, cfg.ema_decay))
+    ema_update(run.ema_model, run.model, ema_decay_at(step, cfg.ema_decay, cfg.ema_warmup))
 
 
 def log_row(
