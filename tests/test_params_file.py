@@ -40,7 +40,7 @@ def changed_lines(tmp_path, *overrides: str) -> list[str]:
         ("train.seed=1", "  seed: 0", "  seed: 1"),
         (
             "sample.guidance_scale=2",
-            "  guidance_scale: 1.0  # 0 = conditional prediction only",
+            "  guidance_scale: 0.5  # 0 = conditional prediction only",
             "  guidance_scale: 2    # 0 = conditional prediction only",
         ),
         ("clip.spread_seeds=[2]", "  - 1", "  - 2"),
