@@ -29,7 +29,7 @@ from ..core.artifacts import write_json
 from ..core.runtime import resolve_device
 from ..data.prepared import load_prepared
 from ..evaluation.cost import flops_per_image
-from ..evaluation.setup import load_setup
+from ..evaluation.setup import EvaluationSetup, load_setup
 from ..model.unet import build_denoiser
 from ..style.bins import load_style_bins
 from .ablation import judge_point
@@ -94,7 +94,9 @@ def worst_class(per_class_accuracy: list[float], real_accuracy: dict[str, float]
     }
 
 
-def run_row(row: dict, settings: dict, base: dict, judge_metrics: dict, weights: Path, results: dict) -> dict:
+def run_row(
+    row: dict, settings: dict, base: dict, judge_metrics: dict, weights: Path, results: dict, setup: EvaluationSetup
+) -> dict:
     """Train one row to the search's budget (its EMA weights kept in `weights`/<name>) and judge it, or
     judge the kept weights of the row it names in `from`; the record kept in the results file."""
     name, changes, source = row["name"], row.get("set") or {}, row.get("from")
@@ -108,7 +110,7 @@ def run_row(row: dict, settings: dict, base: dict, judge_metrics: dict, weights:
         device = resolve_device(p.train.device, "train.device")
         training = train_variant(p, p.model.arch, load_style_bins(), load_prepared(), device, folder)
         budget = training.pop("budgets")[0]
-    point = judge_point(folder, budget, setup_for(p), p)
+    point = judge_point(folder, budget, setup, p)
     metrics = {k: v for k, v in point.metrics.items() if k != "per_class_accuracy"}
     real = judge_metrics["per_class_test_accuracy"]
     return {
@@ -121,16 +123,6 @@ def run_row(row: dict, settings: dict, base: dict, judge_metrics: dict, weights:
         "per_class_accuracy": dict(zip(real, point.metrics["per_class_accuracy"])),
         **worst_class(point.metrics["per_class_accuracy"], real),
     }
-
-
-_SETUPS: dict = {}
-
-
-def setup_for(p: Params):
-    """The judge and test set, loaded once per process."""
-    if "setup" not in _SETUPS:
-        _SETUPS["setup"] = load_setup(p, with_model=False)
-    return _SETUPS["setup"]
 
 
 def load_search(path: Path) -> dict:
@@ -168,6 +160,7 @@ def run_search(
     base = yaml.safe_load(Path(params_file).read_text())
     judge_metrics = json.loads(Path(judge_file).read_text())
     results = json.loads(results_file.read_text()) if results_file.is_file() else {}
+    setup = None
     for row in search["rows"]:
         name, changes, source = row["name"], row.get("set") or {}, row.get("from")
         settings = {
@@ -182,7 +175,8 @@ def run_search(
         if source and source not in results:
             raise ParamsError(f"row {name}: row {source} has no result yet (run it first)")
         print(f"row {name}: {changes or 'params.yaml as is'}" + (f", weights of {source}" if source else ""))
-        results[name] = r = run_row(row, settings, base, judge_metrics, weights, results)
+        setup = setup or load_setup(validate(base), with_model=False)  # the judge, once, when a row runs
+        results[name] = r = run_row(row, settings, base, judge_metrics, weights, results, setup)
         print(
             f"row {name}: FID {r['fid']:.2f} ({r['fid_over_floor']:.2f}x floor), accuracy {r['accuracy']:.3f}, "
             f"{r['training']['train_seconds']:.0f} s"
@@ -211,9 +205,9 @@ def run_profile(profile_file: Path, results_file: Path, params_file: Path, judge
     p = p.model_copy(update={"ablations": p.ablations.model_copy(update={"budgets_gflop": budgets})})
     training = train_variant(p, p.model.arch, bins, data, resolve_device(p.train.device, "train.device"), Path(weights))
     real = json.loads(Path(judge_file).read_text())["per_class_test_accuracy"]
-    epochs = []
+    epochs, setup = [], load_setup(p, with_model=False)
     for epoch, budget in enumerate(training.pop("budgets"), start=1):
-        point = judge_point(Path(weights), budget, setup_for(p), p)
+        point = judge_point(Path(weights), budget, setup, p)
         metrics = {k: v for k, v in point.metrics.items() if k != "per_class_accuracy"}
         epochs.append({"epoch": epoch, **metrics, **worst_class(point.metrics["per_class_accuracy"], real)})
         print(
