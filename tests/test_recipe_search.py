@@ -93,7 +93,7 @@ def test_rows_train_at_equal_compute_and_from_rows_only_resample(workspace, monk
 
 def test_a_row_naming_a_key_params_yaml_lacks_fails_before_training(tmp_path):
     base = {"train": {"lr": 0.1}, "model": {"archs": {}}}
-    with pytest.raises(ParamsError, match="'train.lrr' is not a key of params.yaml"):
+    with pytest.raises(ParamsError, match="recipe search row: unknown key train.lrr"):
         row_params(base, {"train.lrr": 0.2})
 
 

@@ -24,7 +24,7 @@ import yaml
 
 from ..config import Params
 from ..config.constants import steps_per_epoch
-from ..config.loading import ParamsError, validate
+from ..config.loading import ParamsError, set_dotted, validate
 from ..core.artifacts import write_json
 from ..core.runtime import resolve_device
 from ..data.prepared import load_prepared
@@ -40,27 +40,17 @@ SETTINGS = ["budget_gflop", "warmup_gflop", "per_class", "seed"]  # a row may se
 BUDGET_KEYS = ["budget_gflop", "steps", "images_seen", "train_gflop"]
 
 
-def set_key(tree: dict, dotted: str, value: object, new_ok: bool) -> None:
-    """tree[a][b][c] = value for "a.b.c"; a key that is not there is an error unless `new_ok`."""
-    *parents, last = dotted.split(".")
-    node = tree
-    for key in parents:
-        if not isinstance(node.get(key), dict):
-            if not new_ok:
-                raise ParamsError(f"recipe search: {dotted!r} is not a key of params.yaml")
-            node[key] = {}
-        node = node[key]
-    if last not in node and not new_ok:
-        raise ParamsError(f"recipe search: {dotted!r} is not a key of params.yaml")
-    node[last] = value
-
-
 def row_params(base: dict, changes: dict[str, object]) -> Params:
-    """params.yaml (`base`, parsed) with a row's dotted changes, validated; `model.archs.<new>.*`
-    may add an architecture."""
+    """params.yaml (`base`, parsed) with a row's dotted changes, validated: every key must exist
+    (config.loading.set_dotted), except that `model.archs.<name>` may add a new architecture."""
     raw = copy.deepcopy(base)
+    archs = raw["model"]["archs"]
     for dotted, value in changes.items():
-        set_key(raw, dotted, value, new_ok=dotted.startswith("model.archs."))
+        name = dotted.removeprefix("model.archs.")
+        if dotted.startswith("model.archs.") and "." not in name and name not in archs:
+            archs[name] = value
+        else:
+            set_dotted(raw, dotted, value, source="recipe search row")
     return validate(raw, "params.yaml + recipe search row")
 
 
