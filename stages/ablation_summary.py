@@ -10,9 +10,9 @@ from fashion_diffusion.core.artifacts import read_json, write_json
 from fashion_diffusion.evaluation.setup import load_setup
 from fashion_diffusion.plotting import plots
 from fashion_diffusion.studies.ablation import crossings, judge_curves
+from fashion_diffusion.studies.ablation_training import CLIP_VARIANT
 
 OUTPUTS = ["data/ablation_summary.csv", "reports/metrics/ablations.json", "reports/figures/ablations"]
-CLIP_VARIANT = "clip_alignment"  # stage ablation_clip's
 
 
 def main() -> None:

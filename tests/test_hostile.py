@@ -10,6 +10,7 @@ repository root (tests/support/stage_process.py, tests/support/hostile.py), and 
 
 import ast
 import copy
+import json
 import re
 import signal
 from pathlib import Path
@@ -124,12 +125,18 @@ BAD_VALUES = [
         "evaluate.samplers.0.per_class must be at most the training images per class (80)",
     ),
     ("clip.spread_seeds", [0], "clip_eval", "must be distinct and differ from clip.train.seed (0)"),
-    ("ablations.budgets_gflop", [0], "ablation_clip", "Input should be greater than 0"),
-    ("ablations.budgets_gflop", [500, 200], "ablation_clip", "ablations.budgets_gflop must be strictly increasing"),
-    ("ablations.lr_schedule", "linear", "ablation_clip", "ablations.lr_schedule: Input should be 'warmup_cosine'"),
-    ("ablations.reference", "baseline", "ablation_clip", "ablations.reference is 'baseline'; valid: reference"),
-    ("ablations.variants", {"reference": "huge"}, "ablation_clip", "ablations.variants.reference is 'huge'; valid:"),
-    ("ablations.clip_alignment.arch", "huge", "ablation_clip", "is 'huge'; valid: basic"),
+    ("ablations.budgets_gflop", [0], "ablation_training", "Input should be greater than 0"),
+    ("ablations.budgets_gflop", [500, 200], "ablation_training", "ablations.budgets_gflop must be strictly increasing"),
+    ("ablations.lr_schedule", "linear", "ablation_training", "ablations.lr_schedule: Input should be 'warmup_cosine'"),
+    ("ablations.reference", "baseline", "ablation_training", "ablations.reference is 'baseline'; valid: reference"),
+    (
+        "ablations.variants",
+        {"reference": "huge"},
+        "ablation_training",
+        "ablations.variants.reference is 'huge'; valid:",
+    ),
+    ("ablations.clip_alignment.arch", "huge", "ablation_training", "is 'huge'; valid: basic"),
+    ("ablations.workers", 0, "ablation_training", "Input should be greater than 0"),
     ("guidance.scales", [2.0, 1.0], "guidance_sweep", "must be strictly increasing"),
     ("guidance.scales", [25.0], "guidance_sweep", "Input should be less than or equal to 20"),
     ("probes.timestep_shifts", [5000], "wrong_timestep", "must be at most diffusion.timesteps - 1 (49)"),
@@ -626,3 +633,37 @@ def test_a_finished_run_is_resumed_only_with_the_same_weights_settings(work):
     retrained = load_checkpoint(work / "models/diffusion.pt")
     assert retrained["diffusion"]["cosine_s"] == 0.02
     assert any(not torch.equal(value, before[name]) for name, value in retrained["ema"].items())
+
+
+@pytest.mark.slow
+def test_an_error_in_an_ablation_worker_is_one_line_and_keeps_no_partial_output(work):
+    """The variants train in worker processes (ablations.workers: 2); an input error raised inside one (two
+    budgets that give a variant the same step count are found only when its FLOPs are counted) ends the
+    stage with that one line, status 1, and leaves no output of the other variants behind."""
+    write_params(work, {"ablations.budgets_gflop": [0.5, 0.5001], "ablations.workers": 2})
+    result = run_stage(work, "ablation_training")
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
+    assert_one_line(result.stderr, "ablations.budgets_gflop: [0.5, 0.5001] give", "share a step count")
+    assert not (work / "models/ablations").exists()
+
+
+@pytest.mark.slow
+def test_ablation_workers_change_the_schedule_not_the_weights(work, tmp_path):
+    """Two variants at a time in spawned processes train exactly the weights that one process training them
+    one after another does, at the same thread count (train.threads)."""
+    weights = {}
+    for workers in (1, 2):
+        write_params(work, {"ablations.workers": workers, "train.threads": 1})
+        result = run_stage(work, "ablation_training")
+        assert result.returncode == 0, result.stderr[-3000:]
+        folder = copy_folder(work / "models/ablations", tmp_path / f"workers_{workers}")
+        record = json.loads((folder / "reference/training.json").read_text())
+        assert (record["workers"], record["threads"]) == (workers, 1)
+        weights[workers] = {
+            path.relative_to(folder): load_denoiser(path, CPU)[0].state_dict()
+            for path in sorted(folder.rglob("gflop_*.pt"))
+        }
+    assert len(weights[1]) == 6 * 2 and weights[1].keys() == weights[2].keys()  # six variants, two budgets
+    for path, one in weights[1].items():
+        for name, value in one.items():
+            torch.testing.assert_close(weights[2][path][name], value, rtol=0, atol=0, msg=f"{path}: {name}")

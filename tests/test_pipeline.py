@@ -85,7 +85,7 @@ def test_one_mlflow_run_holds_every_stage_curves_tables_and_report(repo):
     run = client.get_run(record["run_id"])
     assert run.info.status == "FINISHED" and len(_runs(repo)) == 1
     assert f"MLflow run `{run.info.run_name}`" in (repo / "reports/assessment.md").read_text()
-    stages = yaml.safe_load((repo / "dvc.lock").read_text())["stages"]  # foreach stages as run: ablation@large
+    stages = yaml.safe_load((repo / "dvc.lock").read_text())["stages"]  # foreach stages as run: clip_seed@1
     assert {run.data.tags[stage_tag(name)] for name in stages} == {"finished"}
     assert "train/final_loss" in run.data.metrics and "evaluate/fid" in run.data.metrics
     assert "clip_eval/scorer_zero_shot_accuracy" in run.data.metrics

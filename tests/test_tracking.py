@@ -30,7 +30,7 @@ def test_metric_keys_are_grouped_by_stage_with_a_slash():
         "clip_eval/fid": 22.5,
         "clip_eval/per_class.T-shirt_top.good": 0.5,
     }
-    assert names.metric_key("ablation@plain_cnn", "fid") == "ablation_plain_cnn/fid"
+    assert names.metric_key("clip_seed@1", "fid") == "clip_seed_1/fid"
     assert names.param_values({"train": {"lr": 0.002, "channels": [8, 16]}}) == {
         "train.lr": "0.002",
         "train.channels": "[8, 16]",

@@ -439,6 +439,8 @@ def _write_ablations(
             curve.append(point)
         row = {
             "variant": name,
+            "threads": 1,
+            "workers": 2,
             "arch": arch,
             "alignment_weight": 0.1 if default == "clip_alignment" else 0.0,
             "parameters": 1_410_113,

@@ -353,8 +353,9 @@ class AblationParams(Section):
     per_class: PositiveInt  # samples per class judged for each variant at each budget (the default sampler)
     seed: Seed  # of those samples
     reference: str  # the variant every other one is compared with
-    variants: Annotated[dict[str, str], Field(min_length=1)]  # stage ablation@<name>: name -> a model.archs name
-    clip_alignment: ClipAlignmentAblation  # stage ablation_clip
+    workers: PositiveInt  # variants trained at once (stage ablation_training), each on its share of the cores
+    variants: Annotated[dict[str, str], Field(min_length=1)]  # name -> a model.archs name
+    clip_alignment: ClipAlignmentAblation  # the variant `clip_alignment`: an arch trained with the CLIP term
 
     @model_validator(mode="after")
     def _budgets(self) -> AblationParams:

@@ -3,17 +3,18 @@ judge accuracy and in FID (set minus base), each with a 95% bootstrap interval.
 
 Sets generated from the same seed and labels start from the same noise, image for image, so image i
 of every set and of the base form a pair: the pairs are resampled together, within each requested
-class (a paired bootstrap). The base's FID is computed once per resample and shared by all sets. The
-FID difference's interval is shifted like FID's own (`stats.bootstrap.shifted_interval`): both FIDs of
-a resample rise with its repeated images, not necessarily by the same amount; accuracy differences are
-means, unbiased, and keep the percentile interval.
+class (a paired bootstrap): the resampled FIDs of each set are those of its own headline interval
+(`Scores.resampled_fids`, computed once per set). The FID difference's interval is shifted like FID's
+own (`stats.bootstrap.shifted_interval`): both FIDs of a resample rise with its repeated images, not
+necessarily by the same amount; accuracy differences are means, unbiased, and keep the percentile
+interval.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..stats.bootstrap import Estimate, one_blas_thread, percentile_interval, resample_indices, shifted_interval
+from ..stats.bootstrap import Estimate, percentile_interval, resample_indices, shifted_interval
 from ..stats.metrics import GaussianReference
 from .reference import Scores
 
@@ -26,10 +27,9 @@ def paired_differences(
     for name, other in others.items():
         if not np.array_equal(other.labels, base.labels):
             raise ValueError(f"set {name!r} does not pair with the base: its requested labels differ")
-    index = resample_indices(len(base.labels), resamples, seed, strata=base.labels)
-    with one_blas_thread():
-        base_fid = np.array([gaussian.fid(base.features[i]) for i in index])
-        fids = {name: np.array([gaussian.fid(other.features[i]) for i in index]) for name, other in others.items()}
+    index = resample_indices(len(base.labels), resamples, seed, strata=base.labels)  # the sets' own resamples
+    base_fid = base.resampled_fids(gaussian, resamples, seed)
+    fids = {name: other.resampled_fids(gaussian, resamples, seed) for name, other in others.items()}
     base_correct = base.correct.astype(float)
     differences = {}
     for name, other in others.items():

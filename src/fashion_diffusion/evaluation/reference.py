@@ -7,7 +7,8 @@ next to its floor: the FID of the same number of real training images, so a numb
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -17,7 +18,7 @@ from ..data.prepared import to_model_range
 from ..scoring.judge.inference import features, predict_proba
 from ..scoring.judge.net import JudgeNet
 from ..stats import metrics
-from ..stats.bootstrap import Estimate, bootstrap, mean_estimate
+from ..stats.bootstrap import Estimate, bootstrap, mean_estimate, one_blas_thread, resample_indices, shifted_interval
 
 
 @dataclass
@@ -27,6 +28,22 @@ class Scores:
     probs: np.ndarray  # (N, classes) judge probabilities
     features: np.ndarray  # (N, D) judge penultimate features
     labels: np.ndarray  # (N,) requested classes
+    _resampled_fids: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def resampled_fids(self, gaussian: metrics.GaussianReference, resamples: int, seed: int) -> np.ndarray:
+        """(resamples,) FID against `gaussian` of each bootstrap resample of these images, resampled
+        within each requested class (`resample_indices(N, resamples, seed, strata=labels)`).
+
+        A set's headline interval and every paired comparison with the same seed use the same
+        resamples, so they are computed once per set (the most expensive statistic of the evaluation
+        stages: one eigendecomposition each), on this process's share of the cores (torch's thread count), each thread with one BLAS thread."""
+        key = (id(gaussian), resamples, seed)
+        if key not in self._resampled_fids:
+            index = resample_indices(len(self.labels), resamples, seed, strata=self.labels)
+            with one_blas_thread(), ThreadPoolExecutor(torch.get_num_threads()) as pool:
+                fids = pool.map(lambda rows: gaussian.fid(self.features[rows]), index)
+                self._resampled_fids[key] = np.fromiter(fids, dtype=np.float64, count=resamples)
+        return self._resampled_fids[key]
 
     @property
     def correct(self) -> np.ndarray:
@@ -79,14 +96,8 @@ class Reference:
         """FID, KID, accuracy and confidence, each with a bootstrap interval over the samples
         (resampled within each requested class, so every resample keeps the class balance). FID's and
         KID's intervals are shifted back by the rise that repeated images give a resample."""
-        fid = bootstrap(
-            lambda idx: self.gaussian.fid(scores.features[idx]),
-            len(scores.labels),
-            resamples,
-            seed,
-            strata=scores.labels,
-            method="shifted",
-        )
+        fid_value = self.gaussian.fid(scores.features)
+        fid = Estimate(fid_value, *shifted_interval(scores.resampled_fids(self.gaussian, resamples, seed), fid_value))
         kid_value = metrics.kid(scores.features, self.test_features, seed=seed)
         kid = bootstrap(
             lambda idx: metrics.kid(scores.features[idx], self.test_features, subsets=5, seed=seed),

@@ -14,7 +14,7 @@ from . import improvements, verdicts
 from .format import interval, table
 from .outputs import RunOutputs
 
-# Stage ablation_clip's variant in ablations.json: the name the config reserves for ablations.clip_alignment.
+# The CLIP-alignment variant in ablations.json: the name the config reserves for ablations.clip_alignment.
 CLIP_LOSS_VARIANT = "clip_alignment"
 
 
@@ -22,7 +22,7 @@ def variant_roles(params: dict) -> dict[str, str]:
     """Which variant answers which question, read from params.yaml by how its model.archs entry differs
     from the reference's: "simpler" another kind of network (2.1), "no_skip" only skip_connections (2.2),
     "no_time" only time_embedding (3.3), "larger" the same kind with more channels (bonus 2); "clip_loss"
-    is stage ablation_clip's (4.3)."""
+    is the CLIP-alignment variant (4.3)."""
     a, archs = params["ablations"], params["model"]["archs"]
     reference = archs[a["variants"][a["reference"]]]
     roles = {"clip_loss": CLIP_LOSS_VARIANT}
@@ -132,6 +132,7 @@ def ablations(outputs: RunOutputs, params: dict) -> dict:
                     "by FID": v["fid_words"][i] if compared else "-",
                 }
             )
+    threads = variants[reference]["threads"]
     return {
         "m": m,
         "v": variants,
@@ -142,6 +143,9 @@ def ablations(outputs: RunOutputs, params: dict) -> dict:
         "largest": budgets[-1],
         "role": {role: variants[name] for role, name in variant_roles(params).items()},
         "seconds": sum(v["train_seconds"] + sum(p["sample_seconds"] for p in v["curve"]) for v in variants.values()),
+        "workers": variants[reference]["workers"],
+        "concurrent": variants[reference]["workers"] > 1,  # several variants trained at once
+        "threads_shown": f"{threads} CPU thread{'' if threads == 1 else 's'}",
     }
 
 

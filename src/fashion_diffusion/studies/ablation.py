@@ -14,7 +14,7 @@ One run per variant gives its whole curve: the learning rate warms up over `abla
 (the same compute for every variant) and then stays at the peak (`warmup_constant`), so the factor at
 step s does not depend on where the run ends, and the EMA weights after steps(B) are exactly those of a
 separate run to budget B (same seed, same batches). The rest of the recipe is the default one (`train`
-section). Training (`ablation_training.train_variant`, stages ablation@<variant> and ablation_clip) is apart from judging
+section). Training (`ablation_training.train_variants`, stage ablation_training) is apart from judging
 (`judge_curves`, stage ablation_summary), so a change of sampler or statistics re-judges without
 retraining.
 """

@@ -42,7 +42,7 @@ def metric_key(stage: str, key: str) -> str:
 
 
 def stage_tag(stage: str) -> str:
-    """The run tag holding a stage's outcome: `stage.<stage>`, a foreach stage's "@" (ablation@large) made "_"."""
+    """The run tag holding a stage's outcome: `stage.<stage>`, a foreach stage's "@" (clip_seed@1) made "_"."""
     return f"stage.{DISALLOWED.sub('_', stage)}"
 
 
