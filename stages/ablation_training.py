@@ -25,7 +25,8 @@ def main() -> None:
         )
         for name, record in train_variants(p, out(OUTPUTS[0])):
             steps = ", ".join(f"{b['steps']}" for b in record["budgets"])
-            bar.write(f"{name}: {steps} steps ({record['train_seconds']:.0f} s, {record['threads']} threads)")
+            threads = f"{record['threads']} thread{'' if record['threads'] == 1 else 's'}"
+            bar.write(f"{name}: {steps} steps ({record['train_seconds']:.0f} s on {threads})")
             bar.update()
         bar.close()
 

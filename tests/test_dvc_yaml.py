@@ -144,3 +144,18 @@ def test_the_report_reads_every_clip_seed_in_params():
     assert STAGES["clip_seed"]["foreach"] == "${clip.spread_seeds}"
     assert next(iter(STAGES["clip_seed"]["do"]["outs"][0])) == "models/clip_seeds/seed_${item}.json" and seeds
     assert "models" in STAGES["render_report"]["deps"]
+
+
+def test_no_file_git_tracks_lies_inside_an_output_dvc_caches():
+    """DVC refuses to cache an output that holds a file git tracks ("already tracked by SCM"), at the end
+    of the stage that wrote it: e.g. a .gitignore DVC once wrote inside a folder that is now one output."""
+    import subprocess
+
+    cached = []
+    for stage in STAGES.values():
+        for out in stage.get("do", stage).get("outs", []):
+            path, options = next(iter(out.items())) if isinstance(out, dict) else (out, {})
+            if "${" not in path and options.get("cache", True):
+                cached.append(path)
+    tracked = subprocess.run(["git", "ls-files", "--", *cached], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert cached and tracked.stdout.split() == []
