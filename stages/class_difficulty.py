@@ -1,64 +1,50 @@
-"""Stage class_difficulty: the seed's 4.2 hypothesis tested: per-class difficulty of the headline
-samples (judge accuracy, FID within the class) against properties of the real class (pixel variance,
-judge accuracy on real images, edge density), as rank correlations with intervals over classes."""
+"""Stage class_difficulty: the seed's 4.2 hypothesis tested: per-class difficulty of the headline samples
+(judge accuracy, KID within the class) against properties of the real class (pixel variance, judge accuracy
+on real images, edge density), as rank correlations with intervals over classes, one family of tests."""
 
 import numpy as np
 
 from fashion_diffusion import stage
 from fashion_diffusion.config import load_params
-from fashion_diffusion.core.artifacts import load_arrays, write_json
+from fashion_diffusion.core.artifacts import load_arrays
 from fashion_diffusion.data.prepared import balanced_draw, to_model_range
 from fashion_diffusion.evaluation.setup import load_setup
 from fashion_diffusion.plotting import plots
+from fashion_diffusion.results.base import write_result
 from fashion_diffusion.scoring.judge.inference import evaluate_accuracy, features
-from fashion_diffusion.studies.class_difficulty import (
-    class_properties,
-    class_quality,
-    failing_classes,
-    rank_correlations,
-)
+from fashion_diffusion.studies.class_difficulty import class_properties, class_quality, difficulty_study
 
 OUTPUTS = ["data/class_difficulty", "reports/metrics/class_difficulty.json", "reports/figures/class_difficulty"]
 
 
 def main() -> None:
     p = load_params()
-    d, setup, resamples = p.difficulty, load_setup(p, with_model=False), p.statistics.bootstrap_resamples
-    data, judge = setup.data, setup.reference.judge
+    setup = load_setup(p, with_model=False)
+    data, judge, resamples, seed = setup.data, setup.reference.judge, setup.resamples, setup.seed
     samples = load_arrays("data/samples/samples.npz", ["images", "labels"], made_by="sample")
-    scores = setup.reference.judge_images(samples["images"], samples["labels"])
-    per_class = np.bincount(scores.labels).max()
-    floor_index = balanced_draw(data.train_labels, per_class, d.seed)  # as many real images per class: the floor
-    floor_features = features(judge, to_model_range(data.train_images[floor_index])).numpy()
+    scores = setup.judge(samples["images"], samples["labels"])
+    per_class = int(np.bincount(scores.labels).max())
+    real = balanced_draw(data.train_labels, per_class, seed)  # as many real images per class: the real value
+    real_features = features(judge, to_model_range(data.train_images[real])).numpy()
     real_accuracy = evaluate_accuracy(judge, to_model_range(data.test_images), data.test_labels)[1]
-    table = class_properties(data.train_images, data.train_labels, real_accuracy, d.edge_threshold).join(
+    table = class_properties(data.train_images, data.train_labels, real_accuracy, p.difficulty.edge_threshold).join(
         class_quality(
-            scores.features,
-            scores.correct,
-            scores.labels,
+            scores,
             setup.reference.test_features,
             data.test_labels,
-            floor_features,
-            data.train_labels[floor_index],
+            real_features,
+            data.train_labels[real],
             resamples,
-            d.seed,
+            seed,
         )
     )
     table.insert(0, "class", data.class_names)
-    correlations = rank_correlations(table, resamples, d.seed)
+    study = difficulty_study(table, per_class, resamples, seed)
     with stage.Outputs("class_difficulty", OUTPUTS) as out:
         table.to_csv(out("data/class_difficulty") / "per_class.csv", index=False)
-        correlations.to_csv(out("data/class_difficulty") / "correlations.csv", index=False)
-        write_json(
-            out("reports/metrics/class_difficulty.json"),
-            {
-                "classes": len(table),
-                "samples_per_class": int(per_class),
-                "failing_classes": failing_classes(table),
-                "correlations": correlations.to_dict("records"),
-            },
-        )
+        write_result(out("reports/metrics/class_difficulty.json"), study)
         plots.class_difficulty(out("reports/figures/class_difficulty") / "difficulty_vs_properties.png", table)
+    print(f"class difficulty: {study.supported} supported, {study.contradicted} contradicted: {study.conclusion}")
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ def main() -> None:
         clip.validation_noise_std,
         clip.train.seed,
         p.statistics.bootstrap_resamples,
+        p.statistics.seed,
     )  # train_clip's validation draw
     path = OUTPUTS[0].format(key=seed)
     with stage.Outputs(f"clip_seed@{seed}", [path]) as out:

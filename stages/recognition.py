@@ -1,12 +1,11 @@
 """Stage recognition: when does a denoising trajectory become recognisable? The judge reads the
-predicted x0 along the recorded trajectories of stage sample."""
-
-import numpy as np
+predicted x0 along the recorded trajectories of stage sample (`RecognitionResult`)."""
 
 from fashion_diffusion import stage
-from fashion_diffusion.core.artifacts import load_arrays, write_json
-from fashion_diffusion.evaluation.recognition import per_class_summary, recognition
+from fashion_diffusion.core.artifacts import load_arrays
+from fashion_diffusion.evaluation.recognition import per_class_summary, recognition, recognition_result
 from fashion_diffusion.plotting import plots
+from fashion_diffusion.results.base import write_result
 from fashion_diffusion.scoring.judge.inference import load_judge
 
 OUTPUTS = ["data/recognition", "reports/metrics/recognition.json", "reports/figures/recognition"]
@@ -24,14 +23,7 @@ def main() -> None:
         curve.to_csv(out("data/recognition") / "curve.csv", index=False)
         summary.to_csv(out("data/recognition") / "per_class.csv", index=False)
         plots.recognition_curve(out("reports/figures/recognition") / "recognition_curve.png", curve, class_names)
-        write_json(
-            out("reports/metrics/recognition.json"),
-            {
-                "median": float(np.nanmedian(points["recognition_point"])),
-                "unrecognised": int(points["recognition_point"].isna().sum()),
-                "trajectories": len(points),
-            },
-        )
+        write_result(out("reports/metrics/recognition.json"), recognition_result(points, class_names))
 
 
 if __name__ == "__main__":

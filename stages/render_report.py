@@ -7,35 +7,23 @@ import sys
 from pathlib import Path
 
 from fashion_diffusion import stage
-from fashion_diffusion.config import load_params, to_dict
+from fashion_diffusion.config import load_params
 from fashion_diffusion.core.artifacts import write_json
-from fashion_diffusion.report import context, headline
-from fashion_diffusion.report.outputs import RunOutputs
+from fashion_diffusion.report.inputs import load_all
 from fashion_diffusion.report.render import render
 from fashion_diffusion.tracking import live, pipeline_run, store
 from fashion_diffusion.tracking.generator_model import REGISTERED_MODEL
 
-OUTPUTS = [
-    "reports/assessment.md",
-    "reports/mlflow_run.json",
-    "reports/headline/training.json",
-    "reports/headline/samples.json",
-    "reports/headline/instruments.json",
-    "reports/headline/selection.json",
-    "reports/headline/studies.json",
-    "reports/headline/ablations.json",
-]
+OUTPUTS = ["reports/assessment.md", "reports/mlflow_run.json"]
 
 
 def main() -> None:
     p = load_params()
-    outputs, tracked = RunOutputs(), live.current()
+    tracked = live.current()
     named = tracked.run  # checked reachable (within seconds) when the stage began
-    report = render(context.build(outputs, to_dict(p), named.run_name if named else None))
+    report = render({**load_all(), "params": p, "run": named.run_name if named else None})
     with stage.Outputs("render_report", OUTPUTS) as out:
         out("reports/assessment.md").write_text(report)
-        for concern, numbers in headline.headline(outputs).items():  # what `dvc metrics show` prints
-            write_json(out(f"reports/headline/{concern}.json"), numbers)
         artifacts = {"": out("reports/assessment.md"), "figures": Path("reports/figures"), "pipeline": Path("dvc.lock")}
         version = tracked.call(pipeline_run.log_outputs, named.run_id, p, artifacts) if named else None
         write_json(out("reports/mlflow_run.json"), _record(named, version, _why_not(tracked, named)))

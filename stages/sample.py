@@ -1,5 +1,6 @@
 """Stage sample: the headline sample set (sample.per_class images of every class, the default
-sampler), its grid, and recorded stochastic denoising trajectories."""
+sampler), its grid, recorded stochastic denoising trajectories, and how they were sampled (`SampleRun`:
+the settings as the sampler ran them, eta only where the sampler has one)."""
 
 import time
 
@@ -8,12 +9,13 @@ import torch
 
 from fashion_diffusion import stage
 from fashion_diffusion.config import load_params
-from fashion_diffusion.core.artifacts import write_json
 from fashion_diffusion.core.runtime import resolve_device
 from fashion_diffusion.data.prepared import to_uint8
 from fashion_diffusion.model.checkpoint import load_denoiser
-from fashion_diffusion.model.samplers import Sampling, sample, sampler_settings
+from fashion_diffusion.model.samplers import ETA_SAMPLERS, Sampling, sample, sampler_settings
 from fashion_diffusion.plotting import plots
+from fashion_diffusion.results.base import write_result
+from fashion_diffusion.results.headline import SampleRun, TrajectoryRun
 from fashion_diffusion.style.bins import load_style_bins, parse_style_requests
 
 OUTPUTS = [
@@ -48,6 +50,26 @@ def main() -> None:
     seconds = time.perf_counter() - began
     traced = torch.arange(classes, device=device).repeat_interleave(s.trajectory_per_class)
     stochastic = sampling.replace(sampler="ddim", steps=s.trajectory_steps, eta=1.0)  # DDPM-like, every step shown
+    run = SampleRun(
+        sampler=s.sampler,
+        steps=steps,
+        eta=eta if s.sampler in ETA_SAMPLERS else None,
+        guidance_scale=s.guidance_scale,
+        use_ema=s.use_ema,
+        styles=list(s.styles),
+        per_class=s.per_class,
+        samples=len(labels),
+        device=device.type,
+        seconds=seconds,
+        images_per_second=len(labels) / seconds,
+        trajectories=TrajectoryRun(
+            sampler=stochastic.sampler,
+            steps=stochastic.steps,
+            eta=stochastic.eta,
+            per_class=s.trajectory_per_class,
+            record_every=s.trajectory_every,
+        ),
+    )
     _, trajectory = sample(
         model,
         schedule,
@@ -74,19 +96,7 @@ def main() -> None:
             x0_pred=x0,
             labels=traced.cpu().numpy(),
         )
-        write_json(
-            out("data/samples/sample_metrics.json"),
-            {
-                "sampler": s.sampler,
-                "steps": steps,
-                "eta": eta,
-                "guidance_scale": s.guidance_scale,
-                "samples": len(labels),
-                "sample_seconds": round(seconds, 2),
-                "images_per_second": round(len(labels) / seconds, 2),
-                "styles": s.styles,
-            },
-        )
+        write_result(out("data/samples/sample_metrics.json"), run)
         figures = out("reports/figures/sample")
         first = np.concatenate([np.arange(c * s.per_class, c * s.per_class + s.grid_per_class) for c in range(classes)])
         plots.sample_grid(

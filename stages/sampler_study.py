@@ -5,11 +5,11 @@ sampler's run compared with it image for image."""
 
 from fashion_diffusion import stage
 from fashion_diffusion.config import load_params
-from fashion_diffusion.core.artifacts import write_json
 from fashion_diffusion.evaluation.setup import load_setup
 from fashion_diffusion.model.samplers import Sampling
 from fashion_diffusion.plotting import plots
-from fashion_diffusion.studies.sampler_study import StudyRun, sampler_tradeoff, with_default
+from fashion_diffusion.results.base import write_result
+from fashion_diffusion.studies.sampler_study import StudyRun, sampler_tradeoff, table, with_default
 
 OUTPUTS = ["data/sampler_study.csv", "reports/metrics/sampler_study.json", "reports/figures/sampler_study"]
 
@@ -25,20 +25,12 @@ def main() -> None:
         for r in e.samplers
     ]
     runs, base = with_default(runs, default, setup.info.schedule().timesteps)
-    tradeoff = sampler_tradeoff(setup, runs, base, p.statistics.bootstrap_resamples, e.seed)
+    study = sampler_tradeoff(setup, runs, base, e.seed)
+    rows = table(study)
     with stage.Outputs("sampler_study", OUTPUTS) as out:
-        tradeoff.to_csv(out("data/sampler_study.csv"), index=False)
-        plots.sampler_tradeoff(out("reports/figures/sampler_study") / "sampler_tradeoff.png", tradeoff)
-        write_json(
-            out("reports/metrics/sampler_study.json"),
-            {
-                "per_class": e.sampler_per_class,
-                "runs": {
-                    f"{row['sampler']}_{row['steps']}_eta{row['eta']:g}_n{row['samples']}": row
-                    for row in tradeoff.to_dict("records")
-                },
-            },
-        )
+        rows.to_csv(out("data/sampler_study.csv"), index=False)
+        plots.sampler_tradeoff(out("reports/figures/sampler_study") / "sampler_tradeoff.png", rows)
+        write_result(out("reports/metrics/sampler_study.json"), study)
 
 
 if __name__ == "__main__":

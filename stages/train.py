@@ -1,5 +1,6 @@
-"""Stage train: the conditional denoiser, its loss table and curve, EMA snapshots, and the forward process
-on the training images (figure).
+"""Stage train: the conditional denoiser, its loss table and curve, EMA snapshots, the forward process
+on the training images (figure), and the run's result (`TrainingResult`: length, speed, the loss as
+configured, first and final loss, the schedule's facts) with its headline numbers.
 
 Data parallel: `train.processes` > 1 makes the stage start itself again under torchrun with that
 many processes (one per GPU on CUDA); `torchrun --nproc-per-node N stages/train.py` does the same
@@ -21,10 +22,12 @@ from fashion_diffusion.model.checkpoint import ModelInfo, save_denoiser
 from fashion_diffusion.model.schedule import cosine_schedule
 from fashion_diffusion.model.unet import denoiser_config
 from fashion_diffusion.plotting import plots
+from fashion_diffusion.results.base import write_result
 from fashion_diffusion.style.bins import load_style_bins
 from fashion_diffusion.tracking import live
 from fashion_diffusion.training import distributed
 from fashion_diffusion.training.loop import train, train_data
+from fashion_diffusion.training.outcome import training_result
 
 CHECKPOINT = Path("models/checkpoints/last.pt")  # persist: true in dvc.yaml, so a killed run resumes
 OUTPUTS = [
@@ -32,6 +35,7 @@ OUTPUTS = [
     "models/snapshots",
     "models/loss.csv",
     "models/train_metrics.json",
+    "reports/headline/training.json",
     "reports/figures/train",
 ]
 
@@ -60,9 +64,10 @@ def train_and_write(p: Params, process: distributed.Process, device: torch.devic
             f"training the {p.model.arch} denoiser on {device} ({len(images)} images, {process.world} "
             f"process{'es' * process.distributed}, {threads} CPU thread{'s' * (threads > 1)} each)"
         )
+    schedule = cosine_schedule(p.diffusion.timesteps, p.diffusion.cosine_s)
     result = train(
         config,
-        cosine_schedule(p.diffusion.timesteps, p.diffusion.cosine_s),
+        schedule,
         p.diffusion.model_dump(),
         train_data(images, data.train_labels, data.train_styles, data.identity()),
         p.train,
@@ -80,7 +85,9 @@ def train_and_write(p: Params, process: distributed.Process, device: torch.devic
         save_denoiser(out("models/diffusion.pt"), result.model, result.ema_model, info)
         shutil.copytree(result.snapshot_dir, out("models/snapshots"), dirs_exist_ok=True)
         pd.DataFrame(result.losses).to_csv(out("models/loss.csv"), index=False)
-        write_json(out("models/train_metrics.json"), result.summary(p.train.batch_size, device, process.world))
+        outcome = training_result(p, result, schedule, len(images), device, process.world)
+        write_result(out("models/train_metrics.json"), outcome)
+        write_json(out("reports/headline/training.json"), outcome.headline())
         figures = out("reports/figures/train")
         plots.loss_curve(figures / "loss_curve.png", pd.read_csv(out("models/loss.csv")))
         plots.forward_diffusion(

@@ -41,6 +41,7 @@ def main() -> None:
             clip.validation_noise_std,
             clip.train.seed,
             p.statistics.bootstrap_resamples,
+            p.statistics.seed,
         )
         write_json(
             out("models/clip_scorer_metrics.json"),

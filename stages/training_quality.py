@@ -9,13 +9,20 @@ import torch
 
 from fashion_diffusion import stage
 from fashion_diffusion.config import load_params
-from fashion_diffusion.core.artifacts import write_json
 from fashion_diffusion.data.prepared import to_model_range
-from fashion_diffusion.evaluation.loss_by_timestep import loss_by_timestep
+from fashion_diffusion.evaluation.loss_by_timestep import errors_by_bucket
 from fashion_diffusion.evaluation.setup import load_setup
 from fashion_diffusion.model.samplers import Sampling
 from fashion_diffusion.plotting import plots
-from fashion_diffusion.studies.training_quality import list_snapshots, quality_over_training
+from fashion_diffusion.results.base import write_result
+from fashion_diffusion.studies.training_quality import (
+    list_snapshots,
+    loss_buckets,
+    loss_table,
+    sample_snapshots,
+    snapshot_study,
+    table,
+)
 
 OUTPUTS = ["data/training_quality", "reports/metrics/training_quality.json", "reports/figures/training_quality"]
 
@@ -25,11 +32,9 @@ def main() -> None:
     e, setup = p.evaluate, load_setup(p)
     info = setup.info
     snapshots = list_snapshots(Path("models/snapshots"))
-    quality, strip = quality_over_training(
-        snapshots, setup, e.snapshot_per_class, Sampling.of(p.sample), p.statistics.bootstrap_resamples, e.seed
-    )
+    steps, scores, strip = sample_snapshots(snapshots, setup, e.snapshot_per_class, Sampling.of(p.sample), e.seed)
     held_out = slice(0, e.loss_by_t_images)
-    by_t = loss_by_timestep(
+    edges, errors = errors_by_bucket(
         setup.model,
         info.schedule(),
         info.prediction,
@@ -38,21 +43,16 @@ def main() -> None:
         e.loss_by_t_buckets,
         e.seed,
     )
+    buckets = loss_buckets(edges, errors, setup.resamples, setup.seed)
+    study = snapshot_study(setup, steps, scores, e.snapshot_per_class, buckets, errors.shape[1])
+    quality, by_t = table(study), loss_table(buckets)
     with stage.Outputs("training_quality", OUTPUTS) as out:
         quality.to_csv(out("data/training_quality") / "quality_over_training.csv", index=False)
         by_t.to_csv(out("data/training_quality") / "loss_by_timestep.csv", index=False)
         np.save(out("data/training_quality") / "quality_strip.npy", strip)
         plots.quality_over_training(out("reports/figures/training_quality"), quality, strip, info.class_names)
         plots.loss_by_timestep(out("reports/figures/training_quality") / "loss_by_timestep.png", by_t)
-        write_json(
-            out("reports/metrics/training_quality.json"),
-            {
-                "per_class": e.snapshot_per_class,
-                "snapshots": {f"step_{row['step']}": row for row in quality.to_dict("records")},
-                "loss_by_t_max": float(by_t["mse"].max()),
-                "loss_by_t_min": float(by_t["mse"].min()),
-            },
-        )
+        write_result(out("reports/metrics/training_quality.json"), study)
 
 
 if __name__ == "__main__":

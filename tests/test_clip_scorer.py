@@ -4,12 +4,15 @@ from pathlib import Path
 
 import numpy as np
 import open_clip
+import pandas as pd
 import pytest
 import torch
 
 from fashion_diffusion.config.constants import CLASS_NAMES
 from fashion_diffusion.core.artifacts import ArtifactError
 from fashion_diffusion.data.prepared import load_raw, to_model_range
+from fashion_diffusion.results.base import NOT_RESOLVED
+from fashion_diffusion.results.clip import NOT_AGREED
 from fashion_diffusion.scoring.clip.in_domain import (
     CAPTION_ROLES,
     architecture,
@@ -27,6 +30,7 @@ from fashion_diffusion.scoring.clip.scores import (
     validation_metrics,
 )
 from fashion_diffusion.scoring.corruptions import gaussian_blur
+from fashion_diffusion.studies.clip_scorer import same_meaning, sample_scores, seed_agreement, validation
 from tests.conftest import TINY_OPEN_CLIP_ARCH
 from tests.support.tiny import tiny_params
 
@@ -218,11 +222,12 @@ def test_trained_scorer_beats_chance_and_separates_blur(trained):
         PROMPTS,
         TINY.blur_sigma,
         TINY.noise_std,
-        seed=0,
+        corruption_seed=0,
         resamples=200,
+        bootstrap_seed=0,
     )
     assert set(metrics) == {"zero_shot_accuracy", "prompt_means", "prompt_correlations"} | {
-        f"auc_clear_vs_{c}{end}" for c in ("blurred", "noised") for end in ("", "_low", "_high")
+        f"auc_clear_vs_{c}{end}" for c in ("blurred", "noised") for end in ("", "_low", "_high", "_se")
     }
     assert set(metrics["prompt_means"]) == {"clean", "blurred", "noised"}
     assert metrics["prompt_means"]["blurred"]["blurry"] > metrics["prompt_means"]["clean"]["blurry"]
@@ -231,6 +236,7 @@ def test_trained_scorer_beats_chance_and_separates_blur(trained):
     assert (
         metrics["auc_clear_vs_blurred_low"] <= metrics["auc_clear_vs_blurred"] <= metrics["auc_clear_vs_blurred_high"]
     )
+    assert validation({**metrics, "validation_images": 200}, training_seed=0).blur.verdict == "detects"
 
 
 def test_training_is_deterministic_under_the_seed():
@@ -245,3 +251,65 @@ def test_training_is_deterministic_under_the_seed():
         torch.set_num_threads(threads)
     for (name, a), b in zip(first.state_dict().items(), second.state_dict().values()):
         torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)
+
+
+def test_validation_metrics_resample_each_image_with_its_copy(untrained):
+    scorer, dataset = untrained
+    arguments = (scorer, dataset.test_images, dataset.test_labels, CLASS_NAMES, "a photo of a {label}", PROMPTS)
+    metrics = validation_metrics(*arguments, TINY.blur_sigma, TINY.noise_std, 0, resamples=100, bootstrap_seed=0)
+    again = validation_metrics(*arguments, TINY.blur_sigma, TINY.noise_std, 0, resamples=100, bootstrap_seed=1)
+    assert metrics["auc_clear_vs_noised"] == again["auc_clear_vs_noised"]  # same copies (corruption seed)
+    assert metrics["auc_clear_vs_noised_low"] != again["auc_clear_vs_noised_low"]  # other resamples
+    for kind in ("blurred", "noised"):
+        low, high, se = (metrics[f"auc_clear_vs_{kind}{end}"] for end in ("_low", "_high", "_se"))
+        assert 0 < se < high - low  # the 95% interval spans about four standard errors
+
+
+def metrics_of(blur_auc: float, noise_auc: float, se: float, correlation: float = 0.1) -> dict:
+    """What validation_metrics (and train_clip) writes, for a scorer of known AUCs."""
+    return {
+        "validation_images": 1000,
+        "zero_shot_accuracy": 0.8,
+        **{
+            f"auc_clear_vs_{kind}{end}": value
+            for kind, auc in (("blurred", blur_auc), ("noised", noise_auc))
+            for end, value in (("", auc), ("_low", auc - 2 * se), ("_high", auc + 2 * se), ("_se", se))
+        },
+        "prompt_means": {"clean": {"good": 0.3, "clear": 0.7}},
+        "prompt_correlations": {"good": {"clear": correlation, "blurry": None}, "clear": {"blurry": float("nan")}},
+    }
+
+
+def test_each_auc_is_tested_against_chance_and_the_seeds_must_agree():
+    sure = validation(metrics_of(0.99, 0.97, 0.002), training_seed=0)
+    assert (sure.blur.verdict, sure.noise.verdict) == ("detects", "detects")
+    assert sure.noise.value == pytest.approx(0.47) and sure.noise.p_holm >= sure.noise.p
+    assert sure.auc_noised.value == 0.97 and sure.most_alike.correlation == 0.1  # None and NaN are not measured
+    unsure = validation(metrics_of(0.99, 0.503, 0.004), training_seed=1)
+    assert unsure.noise.verdict == NOT_RESOLVED
+    below = validation(metrics_of(0.3, 0.96, 0.01), training_seed=2)
+    assert below.blur.verdict == "ranks below chance"
+    seeds = seed_agreement([sure, unsure])
+    assert (seeds.blur, seeds.noise) == ("detects", NOT_AGREED)
+    assert [run.training_seed for run in seeds.runs] == [0, 1]
+
+
+def test_prompts_mean_the_same_from_a_correlation_of_0_9():
+    assert same_meaning(metrics_of(0.9, 0.9, 0.01, correlation=0.89)["prompt_correlations"]) == []
+    [pair] = same_meaning(metrics_of(0.9, 0.9, 0.01, correlation=0.95)["prompt_correlations"])
+    assert (pair.first, pair.second, pair.correlation) == ("good", "clear", 0.95)
+
+
+def test_sample_scores_name_the_hardest_and_easiest_classes():
+    scores = pd.DataFrame(
+        {
+            "class": ["bag", "bag", "coat", "shirt", "shirt", "sandal"],
+            "good": [0.2, 0.4, 0.3, 0.1, 0.3, 0.5],
+            "class_prob": [0.9, 1.0, 0.5, 0.2, 0.4, 0.8],
+        }
+    )
+    summary = sample_scores(scores, ["good"])
+    assert summary.n == 6 and summary.mean == pytest.approx({"good": 0.3, "class_prob": 3.8 / 6})
+    assert [c.name for c in summary.per_class] == ["bag", "coat", "shirt", "sandal"]
+    assert summary.of("shirt").scores == pytest.approx({"good": 0.2, "class_prob": 0.3})
+    assert summary.hardest == ["shirt", "coat", "sandal"] and summary.easiest == "bag"

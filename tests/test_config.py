@@ -54,6 +54,21 @@ def _write(tmp_path, dotted: str, value) -> str:
         ),
         ("augmentation.batch_size", 2000, "augmentation.batch_size must be at most the smallest training set"),
         ("guidance.scales", [2.0, 1.0], "guidance.scales must be strictly increasing"),
+        (
+            "ablations.questions.no_skip",
+            "large",
+            "ablations.questions.no_skip: variant 'large' (large) must differ from the reference's arch (basic) in "
+            "only skip_connections: false; it differs in attention_levels, block, channels",
+        ),
+        ("ablations.questions.larger", "plain_cnn", "ablations.questions.larger: variant 'plain_cnn' (plain_cnn)"),
+        ("ablations.questions.simpler", "nothing", "ablations.questions.simpler is 'nothing'; valid: large, no_skip_connections"),
+        (
+            "ablations.questions",
+            {"simpler": "plain_cnn", "no_skip": "no_skip_connections", "no_time": "no_time_embedding"},
+            "ablations.questions is missing 'larger'",
+        ),
+        ("ablations.replicated", ["reference", "big"], "ablations.replicated names 'big'; valid: large, no_skip_connections"),
+        ("ablations.training_seeds", [1, 1], "ablations.training_seeds must be distinct"),
     ],
 )
 def test_bad_params_name_the_key_in_one_line(tmp_path, dotted, value, message):

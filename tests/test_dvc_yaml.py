@@ -139,11 +139,11 @@ def test_ablation_training_reads_only_what_changes_its_weights():
     assert {"sample.guidance_scale", "statistics"} <= set(STAGES["ablation_summary"]["params"])
 
 
-def test_the_report_reads_every_clip_seed_in_params():
+def test_the_clip_verdicts_read_every_clip_seed_in_params():
     seeds = PARAMS["clip"]["spread_seeds"]
     assert STAGES["clip_seed"]["foreach"] == "${clip.spread_seeds}"
     assert next(iter(STAGES["clip_seed"]["do"]["outs"][0])) == "models/clip_seeds/seed_${item}.json" and seeds
-    assert "models" in STAGES["render_report"]["deps"]
+    assert {"models/clip_seeds", "models/clip_scorer_metrics.json"} <= set(STAGES["clip_eval"]["deps"])
 
 
 def test_no_file_git_tracks_lies_inside_an_output_dvc_caches():

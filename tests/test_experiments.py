@@ -2,7 +2,7 @@
 
 import math
 
-from fashion_diffusion.report import experiments
+from fashion_diffusion.tracking import experiments
 
 
 def _data(lr, arch, fid, accuracy):
@@ -79,8 +79,10 @@ def test_rows_params_that_differ_and_key_metrics(tmp_path):
     text = experiments.markdown(rows, experiments.differing_params(rows), "experiments.png")
     lines = text.splitlines()
     header = next(line for line in lines if line.startswith("| experiment |"))
-    assert header.startswith("| experiment | state | model.arch | train.lr | FID (judge features) | judge accuracy |")
-    assert "| large-arch | success | large | 0.002 | 15 | 0.93 |" in text
+    assert header.startswith(
+        "| experiment | state | model.arch | train.lr | FID (judge features) | KID (judge features) | judge accuracy |"
+    )
+    assert "| large-arch | success | large | 0.002 | 15 | n/a | 0.93 |" in text
     assert "| broken | failed |  |  | n/a |" in text
     assert (
         "95% bootstrap intervals for FID (judge features)" in text

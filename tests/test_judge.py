@@ -1,5 +1,4 @@
 import dataclasses
-import json
 import runpy
 from pathlib import Path
 
@@ -7,11 +6,11 @@ import pytest
 import torch
 
 from fashion_diffusion.data.prepared import load_raw, save_prepared, to_model_range
-from fashion_diffusion.evaluation.reference import fid_floors
+from fashion_diffusion.results.base import read_result
+from fashion_diffusion.results.headline import JudgeResult
 from fashion_diffusion.scoring.judge.inference import evaluate_accuracy, features, load_judge, predict_proba, save_judge
 from fashion_diffusion.scoring.judge.net import JudgeNet, JudgeNetConfig, augment
 from fashion_diffusion.scoring.judge.training import train_judge
-from fashion_diffusion.stats.metrics import fid
 from tests.support.tiny import ROOT, tiny_params, write_tiny_params
 
 DATASET = Path("/usr/share/datasets/fashion-mnist")
@@ -85,15 +84,6 @@ def test_one_epoch_on_real_subset_beats_chance(small_real):
     assert accuracy > 0.5
 
 
-def test_fid_floor_is_small_for_real_images(small_real):
-    model = JudgeNet(JudgeNetConfig([4, 8], 16, 10, 28))
-    train, test = to_model_range(small_real.train_images), features(model, to_model_range(small_real.test_images))
-    floors = fid_floors(model, train, test, sizes=[100, 500], seed=0)
-    noise = features(model, random_images(500))
-    assert 0 <= floors[500] < floors[100] < fid(noise, test)
-    assert fid_floors(model, train, test, sizes=[100], seed=0)[100] == floors[100]  # nested draws
-
-
 def test_train_judge_stage_writes_its_outs(tmp_path, monkeypatch, small_real):
     """The real stage script on a tiny prepared set, run in tmp_path."""
     tiny = dataclasses.replace(
@@ -110,7 +100,6 @@ def test_train_judge_stage_writes_its_outs(tmp_path, monkeypatch, small_real):
         judge__batch_size=64,
         judge__channels=[4, 8],
         judge__hidden=16,
-        judge__fid_floor_sizes=[50, 100],
         judge__device="cpu",
         data__train_limit=256,
         data__test_limit=100,
@@ -120,8 +109,10 @@ def test_train_judge_stage_writes_its_outs(tmp_path, monkeypatch, small_real):
     monkeypatch.chdir(tmp_path)
     runpy.run_path(str(STAGES / "train_judge.py"), run_name="__main__")
 
-    report = json.loads((tmp_path / "models/judge_metrics.json").read_text())
+    report = read_result(tmp_path / "models/judge_metrics.json", JudgeResult)
     assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["judge.pt", "judge_metrics.json"]
-    assert set(report["fid_floor"]) == {"50", "100"}
-    assert len(report["per_class_test_accuracy"]) == 10 and 0 <= report["test_accuracy"] <= 1
+    assert list(report.per_class_test_accuracy) == tiny.class_names and 0 <= report.test_accuracy <= 1
+    assert report.test_images == 100 and report.parameters == sum(
+        w.numel() for w in load_judge(tmp_path / "models/judge.pt").parameters()
+    )
     assert load_judge(tmp_path / "models/judge.pt").config.hidden == 16

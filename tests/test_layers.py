@@ -6,6 +6,7 @@ of tests.support.imports. LAYERS is the order, lowest first: a node may import n
 below. `config` (params.yaml's schema) sits low, so every stage can check its params without torch.
 """
 
+import ast
 import subprocess
 import sys
 
@@ -15,6 +16,7 @@ from tests.support.imports import PACKAGE, SRC, imported_modules
 
 LAYERS = [
     {"core"},  # the error types, safe files and checkpoints, batches, the torch runtime, dotted keys
+    {"results"},  # what the studies conclude, as typed records: the report reads only these
     {"stats"},  # bootstrap intervals and metrics; nothing else of the package
     {"config"},  # the params schema and the constants it checks against; only `core.errors` below it
     {"data"},
@@ -162,6 +164,42 @@ def test_report_does_not_import_tracking(graph_and_witness):
     )
 
 
-def test_stats_imports_no_other_package_module(graph_and_witness):
+def test_stats_imports_nothing_of_the_package_but_the_result_types(graph_and_witness):
+    """stats computes; it builds the plain, typed records of `results` (a Comparison) and nothing else."""
     graph, witness = graph_and_witness
-    assert graph["stats"] == set(), "stats imports " + _explain([("stats", b) for b in sorted(graph["stats"])], witness)
+    extra = graph["stats"] - {"results"}
+    assert not extra, "stats imports " + _explain([("stats", b) for b in sorted(extra)], witness)
+
+
+REPORT_MAY_NOT_IMPORT = {"numpy", "pandas", "scipy", "torch"} | {
+    f"{PACKAGE}.{node}" for node in ("stats", "evaluation", "studies", "training", "model", "scoring")
+}
+
+
+def _imports_of(path) -> set[str]:
+    """Every module the file imports (third-party and the package's), at module level or inside a function."""
+    found = set(imported_modules(path))
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.add(node.module)
+    return found
+
+
+def _forbidden(module: str) -> bool:
+    return any(module == name or module.startswith(name + ".") for name in REPORT_MAY_NOT_IMPORT)
+
+
+@pytest.mark.parametrize("name", [path.name for path in sorted((SRC / PACKAGE / "report").glob("*.py"))])
+def test_the_report_formats_and_computes_nothing(name):
+    """report/ reads typed results and formats them: it imports no numerical library and none of the
+    packages that compute statistics or verdicts (stats, evaluation, studies) or touch models."""
+    imported = _imports_of(SRC / PACKAGE / "report" / name)
+    assert not sorted(filter(_forbidden, imported)), f"report/{name} imports {sorted(filter(_forbidden, imported))}"
+
+
+def test_the_report_import_check_sees_a_forbidden_import(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("import numpy as np\nfrom scipy.stats import norm\n\ndef f():\n    import pandas\n")
+    assert sorted(filter(_forbidden, _imports_of(sample))) == ["numpy", "pandas", "scipy.stats"]

@@ -1,6 +1,6 @@
 """The measurements behind the seed's questions: ablation budgets, paired comparisons, one-step
-denoising, the wrong timestep, class difficulty, generated training data, the guidance sweep's
-class distribution and the ranking of improvements (small arrays and the tiny U-Net; no data files)."""
+denoising, the wrong timestep, the guidance sweep's class distribution
+(small arrays and the tiny U-Net; no data files)."""
 
 import numpy as np
 import pandas as pd
@@ -10,18 +10,20 @@ import torch
 from fashion_diffusion.config.constants import total_steps
 from fashion_diffusion.core.errors import InputError
 from fashion_diffusion.data.prepared import Dataset
-from fashion_diffusion.evaluation.comparison import paired_differences
 from fashion_diffusion.evaluation.loss_by_timestep import noise_prediction_errors
-from fashion_diffusion.evaluation.reference import Scores
 from fashion_diffusion.model.checkpoint import load_denoiser
 from fashion_diffusion.model.samplers import sample
 from fashion_diffusion.model.schedule import cosine_schedule, to_x0
-from fashion_diffusion.report import improvements
 from fashion_diffusion.stats import metrics
-from fashion_diffusion.studies.ablation import crossings
-from fashion_diffusion.studies.ablation_training import budget_steps, curve_recipe, snapshot_path, train_variant
-from fashion_diffusion.studies.augmentation import BOTH, GENERATED, REAL, summarise, training_sets
-from fashion_diffusion.studies.class_difficulty import edge_density, failing_classes, rank_correlations
+from fashion_diffusion.results.base import NOT_RESOLVED
+from fashion_diffusion.studies.ablation import reversals
+from fashion_diffusion.studies.ablation_training import (
+    ablation_variants,
+    budget_steps,
+    curve_recipe,
+    snapshot_path,
+    train_variant,
+)
 from fashion_diffusion.studies.guidance_sweep import class_distribution
 from fashion_diffusion.studies.wrong_timestep import (
     RANDOM,
@@ -48,11 +50,39 @@ def test_the_curve_recipe_trains_exactly_its_steps_with_its_own_warm_up_and_sche
     assert short.lr_schedule == "warmup_constant" and recipe.lr_schedule == "warmup_cosine"
 
 
-def test_curves_cross_where_the_difference_changes_sign():
-    budgets = [1.0, 2.0, 4.0, 8.0]
-    assert crossings(budgets, [3.0, 1.0, -2.0, -1.0]) == [[2.0, 4.0]]
-    assert crossings(budgets, [-1.0, 2.0, -2.0, -1.0]) == [[1.0, 2.0], [2.0, 4.0]]
-    assert crossings(budgets, [3.0, 1.0, 2.0, 0.5]) == []
+def test_a_verdict_that_changes_side_between_resolved_budgets_is_a_reversal():
+    from tests.support.fixtures.ablations import ablations
+    from tests.support.fixtures.sets import compared
+
+    study = ablations()
+    budgets = study.budgets_gflop
+    family = study.error_family
+    errors = {  # large's first error bucket: higher at the first budget, not resolved, then lower
+        0: compared(family, 0.1, 0.02, "higher error"),
+        1: compared(family, 0.0, 0.02, NOT_RESOLVED),
+        2: compared(family, -0.1, 0.02, "lower error"),
+    }
+    changed = [
+        c.model_copy(update={"held_out_mse": [errors[budgets.index(c.budget_gflop)], *c.held_out_mse[1:]]})
+        if c.variant == "large"
+        else c
+        for c in study.comparisons
+    ]
+    found = [r for r in reversals(changed, budgets) if r.variant == "large" and r.measure == "held_out_mse_0"]
+    assert [(r.from_budget, r.from_verdict, r.to_budget, r.to_verdict) for r in found] == [
+        (budgets[0], "higher error", budgets[2], "lower error")
+    ]
+    assert not [r for r in reversals(study.comparisons, budgets) if r.measure == "held_out_mse_0"]
+
+
+def test_every_variant_trains_with_the_first_seed_and_the_replicated_ones_with_each():
+    params = tiny_params(
+        **{"ablations.training_seeds": [3, 4, 5], "ablations.replicated": ["reference", "clip_alignment"]}
+    )
+    trainings = [(v.name, v.seed) for v in ablation_variants(params)]
+    names = ["clip_alignment", *params.ablations.variants]
+    assert trainings[: len(names)] == [(name, 3) for name in names]  # the CLIP variant, the longest, first
+    assert trainings[len(names) :] == [(n, s) for s in (4, 5) for n in ("clip_alignment", "reference")]
 
 
 def test_gaussian_reference_fid_matches_the_two_set_formula():
@@ -61,27 +91,6 @@ def test_gaussian_reference_fid_matches_the_two_set_formula():
     assert metrics.GaussianReference.of(reference).fid(sample_set) == pytest.approx(
         metrics.fid(sample_set, reference), rel=1e-9
     )
-
-
-def test_paired_differences_cancel_what_the_pairs_share():
-    rng = np.random.default_rng(1)
-    labels = np.repeat(np.arange(4), 50)
-    probs = np.eye(4)[np.where(rng.random(200) < 0.7, labels, (labels + 1) % 4)]  # 70% judged right
-    base = Scores(probs, rng.normal(size=(200, 5)), labels)
-    worse_probs = probs.copy()
-    worse_probs[::10] = np.eye(4)[(labels[::10] + 2) % 4]  # every 10th image now judged wrong
-    others = {"same": Scores(probs, base.features, labels), "worse": Scores(worse_probs, base.features + 0.5, labels)}
-    gaussian = metrics.GaussianReference.of(rng.normal(size=(1000, 5)))
-    differences = paired_differences(base, others, gaussian, resamples=200, seed=0)
-    same, worse = differences["same"], differences["worse"]
-    assert (same["accuracy_difference"].low, same["accuracy_difference"].high) == (0.0, 0.0)
-    assert (same["fid_difference"].low, same["fid_difference"].high) == (0.0, 0.0)
-    expected = -(base.correct[::10]).sum() / 200  # the pairs differ only in the changed images
-    assert worse["accuracy_difference"].value == pytest.approx(expected)
-    assert worse["accuracy_difference"].high < 0 and worse["fid_difference"].low > 0
-    assert worse["fid_difference"].low <= worse["fid_difference"].value <= worse["fid_difference"].high  # shifted
-    with pytest.raises(ValueError, match="does not pair"):
-        paired_differences(base, {"x": Scores(probs, base.features, labels[::-1])}, gaussian, 10, 0)
 
 
 def test_one_step_ddim_is_the_x0_prediction_from_pure_noise(tiny_model):
@@ -129,81 +138,11 @@ def test_wrong_timestep_errors_share_inputs_and_the_true_column_is_the_plain_err
     assert table["t_low"].tolist() == [0, 10] and table[TRUE].tolist() == [2.0, 5.0]
 
 
-def test_edge_density_counts_the_pixels_beside_a_step():
-    image = np.zeros((1, 6, 6), dtype=np.uint8)
-    image[:, :, 3:] = 255  # a vertical step between columns 2 and 3
-    density = edge_density(image, threshold=1.0)  # interior 4x4: columns 2 and 3 see the step (magnitude 4)
-    assert density.tolist() == [0.5]
-
-
-def test_rank_correlations_and_failing_classes():
-    table = pd.DataFrame(
-        {
-            "class": list("abcdef"),
-            "pixel_variance": [1, 2, 3, 4, 5, 6.0],
-            "real_accuracy": [0.99, 0.9, 0.95, 0.8, 0.85, 0.7],
-            "edge_density": [0.1, 0.3, 0.2, 0.5, 0.4, 0.6],
-            "generated_accuracy": [0.9, 0.8, 0.7, 0.6, 0.5, 0.4],
-            "fid": [1, 2, 3, 4, 5, 6.0],
-            "generated_accuracy_high": [0.95, 0.95, 0.8, 0.7, 0.6, 0.5],
-        }
-    )
-    rows = rank_correlations(table, resamples=200, seed=0).set_index(["property", "measure"])
-    assert rows.loc[("pixel_variance", "generated_accuracy"), "rho"] == pytest.approx(-1.0)
-    assert rows.loc[("pixel_variance", "fid"), "rho"] == pytest.approx(1.0)
-    assert rows.loc[("pixel_variance", "generated_accuracy"), "expected_sign"] == -1
-    assert failing_classes(table) == ["a", "c", "d", "e", "f"]  # high below real: b (0.95 > 0.9) is not
-    constant = rank_correlations(table.assign(real_accuracy=0.9), resamples=50, seed=0).set_index("property")
-    assert np.isnan(constant.loc["real_accuracy", "rho_low"]).all()  # undefined, not an error
-
-
 def test_class_distribution_rows_are_shares_of_each_request():
     judged = np.array([0, 0, 1, 2, 2, 2])
     requested = np.array([0, 0, 0, 3, 3, 3])  # 3 = the null class
     matrix = class_distribution(judged, requested, [0, 3], num_classes=3)
     np.testing.assert_allclose(matrix, [[2 / 3, 1 / 3, 0], [0, 0, 1]])
-
-
-def test_augmentation_sets_and_paired_differences():
-    generated_labels = np.repeat(np.arange(2), 5)
-    sets = training_sets(
-        np.arange(10)[:, None, None].astype(np.uint8) * np.ones((1, 2, 2), np.uint8),
-        generated_labels,
-        np.zeros((40, 2, 2), np.uint8),
-        np.repeat(np.arange(2), 20),
-        per_class=3,
-        seed=0,
-    )
-    assert [len(sets[name][1]) for name in (GENERATED, REAL, BOTH)] == [6, 6, 12]
-    assert sets[GENERATED][0][:, 0, 0].tolist() == [0, 1, 2, 5, 6, 7]  # the first 3 of each class
-    correct = {REAL: np.array([[1, 1, 1, 0]] * 2, bool), GENERATED: np.array([[1, 0, 1, 0], [1, 0, 0, 0]], bool)}
-    table = summarise(correct, resamples=100, seed=0).set_index("set")
-    assert table.loc[GENERATED, "accuracy"] == pytest.approx(0.375)
-    assert table.loc[GENERATED, "difference_from_real"] == pytest.approx(-0.375)
-    assert table.loc[GENERATED, "seed_min"] == 0.25 and table.loc[GENERATED, "seed_max"] == 0.5
-
-
-def test_improvements_rank_resolved_gaps_first_then_by_size():
-    gaps = [
-        improvements.Gap("a", 0.9, False, {}),
-        improvements.Gap("b", 0.2, True, {}),
-        None,
-        improvements.Gap("c", 0.5, True, {}),
-        improvements.Gap("d", 0.1, False, {}),
-    ]
-    assert [g.key for g in improvements.ranked(gaps)] == ["c", "b", "a"]
-    ablations = {
-        "reference": "r",
-        "train_gflop": 1.0,
-        "variants": {
-            "r": {"fid": 50.0},
-            "big": {"fid": 40.0, "fid_difference": -10.0, "fid_difference_low": -15.0, "fid_difference_high": -5.0},
-            "worse": {"fid": 60.0, "fid_difference": 10.0},
-        },
-    }
-    gap = improvements.variant_gap(ablations, "big", "capacity")
-    assert gap.size == pytest.approx(0.2) and gap.resolved
-    assert improvements.variant_gap(ablations, "worse", "capacity") is None
 
 
 def _random_dataset(n: int = 320) -> Dataset:
@@ -221,7 +160,7 @@ def test_a_learning_curve_point_is_the_run_that_stops_there(tmp_path):
     data.train_styles = labels_for(data.train_images, data.train_labels, bins)
     params = tiny_params(
         **{"style.attributes": ["ink"], "style.levels": 2, "ablations.budgets_gflop": [0.2, 0.6, 1.0]},
-        ablations__warmup_gflop=0.15,
+        ablations__warmup_steps=2,
         train__batch_size=16,
     )
     long_run = train_variant(params, "basic", bins, data, torch.device("cpu"), tmp_path / "long")
@@ -229,7 +168,7 @@ def test_a_learning_curve_point_is_the_run_that_stops_there(tmp_path):
     short_run = train_variant(short, "basic", bins, data, torch.device("cpu"), tmp_path / "short")
     steps = [budget["steps"] for budget in long_run["budgets"]]
     assert steps == sorted(set(steps)) and short_run["budgets"][0]["steps"] == steps[1]
-    assert long_run["lr_schedule"] == "warmup_constant" and long_run["warmup_steps"] >= 1
+    assert long_run["lr_schedule"] == "warmup_constant" and long_run["warmup_steps"] == 2
     cpu = torch.device("cpu")
     on_the_way, _ = load_denoiser(snapshot_path(tmp_path / "long", 0.6), cpu)
     alone, info = load_denoiser(snapshot_path(tmp_path / "short", 0.6), cpu)

@@ -120,8 +120,7 @@ def test_roc_auc_matches_hand_computed_values():
 def test_kid_is_near_zero_for_one_distribution_and_grows_with_a_shift():
     rng = np.random.default_rng(0)
     a, b = rng.normal(size=(400, 8)), rng.normal(size=(400, 8))
-    same = metrics.kid(a, b, subsets=20, subset_size=200, seed=0)
-    shifted = metrics.kid(a, b + 0.5, subsets=20, subset_size=200, seed=0)
+    same, shifted = metrics.kid(a, b), metrics.kid(a, b + 0.5)
     assert abs(same) < shifted / 20
-    # unbiased: small subsets give about the same value as large ones (FID would grow as n shrinks)
-    assert abs(metrics.kid(a, b, subsets=400, subset_size=20, seed=1)) < shifted / 20
+    # unbiased: a small set scores about the same as a large one (FID would grow as n shrinks)
+    assert abs(metrics.kid(a[:20], b)) < shifted / 10

@@ -17,7 +17,7 @@ from fashion_diffusion.tracking.names import stage_tag
 from fashion_diffusion.tracking.store import EXPERIMENT
 from tests.support import tiny_pipeline
 from tests.support.intervals import intervals_missing_their_value
-from tests.support.report_fixtures import SEED_SECTIONS
+from tests.support.report_checks import SEED_SECTIONS
 from tests.support.tiny import TINY
 
 pytestmark = pytest.mark.slow

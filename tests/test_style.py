@@ -8,13 +8,15 @@ from fashion_diffusion.config.style_names import StyleRequestError
 from fashion_diffusion.model.checkpoint import ModelInfo
 from fashion_diffusion.model.samplers import Sampling
 from fashion_diffusion.model.unet import UNet
-from fashion_diffusion.report import verdicts
+from fashion_diffusion.results.base import NOT_RESOLVED
 from fashion_diffusion.studies.style_control import (
+    attribute_verdict,
     control_columns,
-    control_metrics,
     control_requests,
-    control_table,
+    headline,
+    level_table,
     sample_columns,
+    style_control,
     within_class_z,
 )
 from fashion_diffusion.style.attributes import compute_attributes
@@ -170,53 +172,65 @@ def test_parse_style_requests():
         parse_style_requests(["ink=bold", "ink=light"], bins)
 
 
-def test_control_table_hand_example():
+def test_style_control_hand_example():
     bins = two_class_bins()
     # ink requested light, light, bold, bold for classes 0, 1, 0, 1; slant never requested (null 3).
     requested = np.array([[0, 3], [0, 3], [2, 3], [2, 3]])
     classes = np.array([0, 1, 0, 1])
     values = {"ink": np.array([0.25, 0.375, 0.75, 0.625]), "slant": np.zeros(4)}
-    per_level, summary = control_table(requested, values, classes, bins, resamples=200)
-    assert per_level["level_name"].tolist() == ["light", "bold"]
+    control = style_control(requested, values, classes, bins, per_level=1, resamples=200, seed=0)
+    assert [a.name for a in control.attributes] == ["ink"]  # slant was not requested
+    ink = control.attributes[0]
+    light, bold = ink.levels
+    assert (light.name, light.level, bold.name, bold.level) == ("light", 0, "bold", 2)
     # 0.375 is light for class 1 (medium for class 0); 0.625 is medium for class 1 (bold for class 0)
-    assert per_level["hit_rate"].tolist() == [1.0, 0.5]
-    # resampled within class, one image per class: every resample is the sample itself
-    assert per_level["hit_rate_low"].tolist() == [1.0, 0.5] and per_level["hit_rate_high"].tolist() == [1.0, 0.5]
-    np.testing.assert_allclose(per_level["chance_train"], [(0.5 + 0.1) / 2, (0.2 + 0.6) / 2])
-    np.testing.assert_allclose(per_level["mean_value"], [0.3125, 0.6875])
-    assert per_level["mean_z"].tolist() == [-1.0, 1.0]  # z within class: (0.25, 0.75), (0.375, 0.625)
-    assert per_level["chance_uniform"].tolist() == pytest.approx([1 / 3, 1 / 3])
-    row = summary.iloc[0]
-    assert summary["attribute"].tolist() == ["ink"]
-    assert row["mean_hit_rate"] == 0.75 and row["chance_train"] == pytest.approx(0.35)
-    assert 0.5 <= row["hit_rate_low"] <= 0.75 <= row["hit_rate_high"] == 1.0  # light always hits, bold half the time
-    assert row["spearman"] == pytest.approx(2 / np.sqrt(5))  # ranks of values fully follow the two levels
-    assert row["spearman_within_class"] == pytest.approx(1.0)
-    assert row["means_increasing"] and row["z_means_increasing"]
+    assert (light.hit_rate.value, bold.hit_rate.value) == (1.0, 0.5)
+    # one image per class: resampled over the level's images (within a class every resample would be the
+    # sample itself, a zero standard error and a verdict from nothing)
+    assert light.hit_rate.degenerate and (bold.hit_rate.low, bold.hit_rate.high) == (0.0, 1.0)
+    assert bold.versus_chance.se_sampling > 0 and bold.versus_chance.verdict == NOT_RESOLVED
+    assert light.chance_train == pytest.approx((0.5 + 0.1) / 2) and bold.chance_train == pytest.approx((0.2 + 0.6) / 2)
+    assert (light.mean_value, bold.mean_value) == pytest.approx((0.3125, 0.6875))
+    assert (light.mean_z, bold.mean_z) == (-1.0, 1.0)  # z within class: (0.25, 0.75), (0.375, 0.625)
+    assert ink.hit_rate.value == 0.75 and ink.chance == pytest.approx(1 / 3)
+    assert 0.5 <= ink.hit_rate.low <= 0.75 <= ink.hit_rate.high == 1.0  # light always hits, bold half the time
+    assert ink.spearman == pytest.approx(2 / np.sqrt(5))  # ranks of values fully follow the two levels
+    assert ink.spearman_within_class == pytest.approx(1.0)
+    assert headline(control) == {"ink_hit_rate": 0.75}
+    table = level_table(control)
+    assert table["level_name"].tolist() == ["light", "bold"] and table["hit_rate"].tolist() == [1.0, 0.5]
 
 
 def test_a_level_below_chance_shows_beside_a_pooled_hit_rate_above_it():
-    """light always hits, medium 2 of 20 times, bold 10 of 20: pooled 53% lies above chance (1/3),
-    medium alone lies below it; style.json and the verdict keep both."""
-    values = np.array([0.1] * 20 + [0.45] * 2 + [0.1] * 18 + [0.8] * 10 + [0.45] * 10)
-    requested = np.stack([np.repeat([0, 1, 2], 20), np.full(60, 3)], axis=1)
-    per_level, summary = control_table(requested, {"ink": values}, np.zeros(60), two_class_bins(), resamples=1000)
-    assert per_level["hit_rate"].tolist() == pytest.approx([1.0, 0.1, 0.5])
-    low, high = per_level["hit_rate_low"].to_numpy(), per_level["hit_rate_high"].to_numpy()
-    assert (low <= per_level["hit_rate"]).all() and (per_level["hit_rate"] <= high).all()
-    assert low[0] == 1.0 and high[1] < 1 / 3 < high[2] and low[2] < 1 / 3
-    assert summary["hit_rate_low"].iloc[0] > 1 / 3
-    metrics = control_metrics(per_level, summary)
-    assert list(metrics) == ["ink"] and list(metrics["ink"]["levels"]) == ["light", "medium", "bold"]
-    assert metrics["ink"]["levels"]["medium"] == {"hit_rate": 0.1, "hit_rate_low": low[1], "hit_rate_high": high[1]}
-    assert metrics["ink"]["mean_hit_rate"] == pytest.approx(32 / 60)
-    json.dumps(metrics)  # what the stage writes
-    words = {name: verdicts.style_level(lo, hi, 1 / 3) for name, lo, hi in zip(per_level["level_name"], low, high)}
-    assert words == {"light": "above chance", "medium": "below chance", "bold": verdicts.NOT_RESOLVED}
-    row = summary.iloc[0]
-    assert verdicts.style_control(row["hit_rate_low"], row["mean_hit_rate"], 1 / 3, words) == (
-        "controlled except at medium"
-    )
+    """light always hits, medium 2 of 60 times, bold 30 of 60: pooled 51% lies above chance (1/3), medium
+    alone lies below it; the attribute's verdict names it."""
+    values = np.array([0.1] * 60 + [0.45] * 2 + [0.1] * 58 + [0.8] * 30 + [0.45] * 30)
+    requested = np.stack([np.repeat([0, 1, 2], 60), np.full(180, 3)], axis=1)
+    control = style_control(requested, {"ink": values}, np.zeros(180), two_class_bins(), 60, resamples=1000, seed=0)
+    ink = control.attributes[0]
+    assert [lv.hit_rate.value for lv in ink.levels] == pytest.approx([1.0, 2 / 60, 0.5])
+    assert all(lv.hit_rate.low <= lv.hit_rate.value <= lv.hit_rate.high for lv in ink.levels)
+    assert [lv.versus_chance.verdict for lv in ink.levels] == ["above chance", "below chance", "above chance"]
+    assert {lv.versus_chance.family for lv in ink.levels} == {control.family} == {"style levels"}
+    assert ink.levels[1].versus_chance.p_holm >= ink.levels[1].versus_chance.p  # Holm over the levels
+    assert ink.versus_chance.verdict == "above chance" and ink.hit_rate.value == pytest.approx(92 / 180)
+    assert ink.verdict == "controlled except at medium"
+    json.loads(control.model_dump_json())  # what the stage writes
+
+
+def test_the_attribute_verdict_never_hides_a_level_below_chance():
+    from tests.support.fixtures.applications import compared
+
+    def c(value: float, verdict: str):
+        return compared("style", value, 0.02, verdict)
+
+    above, below, unresolved = c(0.3, "above chance"), c(-0.2, "below chance"), c(0.01, NOT_RESOLVED)
+    assert attribute_verdict(above, {"a": above, "b": above}) == "controlled well"
+    assert attribute_verdict(c(0.1, "above chance"), {"a": above, "b": unresolved}) == "controlled, weakly"
+    assert attribute_verdict(above, {"a": above, "b": below}) == "controlled except at b"
+    assert attribute_verdict(unresolved, {"a": below, "b": above, "c": below}) == "not controlled at a and c"
+    assert attribute_verdict(below, {"a": below, "b": below}) == "not controlled at any level"
+    assert attribute_verdict(unresolved, {"a": unresolved, "b": unresolved}) == "not resolved from chance"
 
 
 def test_within_class_monotonicity_ignores_class_offsets():
@@ -224,10 +238,10 @@ def test_within_class_monotonicity_ignores_class_offsets():
     requested = np.array([[0, 3], [2, 3], [0, 3], [0, 3], [2, 3]])
     classes = np.array([0, 0, 1, 1, 1])
     values = {"ink": np.array([0.05, 0.15, 0.8, 0.8, 0.9]), "slant": np.zeros(5)}
-    _, summary = control_table(requested, values, classes, two_class_bins(), resamples=200)
-    row = summary.iloc[0]
-    assert not row["means_increasing"] and row["z_means_increasing"]
-    assert row["spearman_within_class"] > 0.8 > row["spearman"]
+    ink = style_control(requested, values, classes, two_class_bins(), 1, resamples=200, seed=0).attributes[0]
+    light, bold = ink.levels
+    assert light.mean_value > bold.mean_value and light.mean_z < bold.mean_z
+    assert ink.spearman_within_class > 0.8 > ink.spearman
 
 
 def test_within_class_z():

@@ -30,17 +30,17 @@ def main() -> None:
     for steps, scale in SETTINGS:
         sampling = Sampling.of(p.sample).replace(steps=steps, guidance_scale=scale)
         generated = generate(setup.model, setup.info, 100, sampling, p.sample.seed)
-        scores = setup.reference.judge_images(generated.images, generated.labels)
-        metrics = setup.summary(scores, p.statistics.bootstrap_resamples, p.evaluate.seed)
+        judged = setup.judged(setup.judge(generated.images, generated.labels))
         results[f"{sampling.sampler}_{steps}_steps_guidance_{scale:g}"] = {
             "steps": steps,
             "guidance_scale": scale,
             "seconds": generated.seconds,
-            **metrics,
-            "per_class_accuracy": dict(zip(real, metrics["per_class_accuracy"])),
-            **worst_class(metrics["per_class_accuracy"], real),
+            **judged.flat(),
+            "fid_over_floor": judged.fid_over_floor,
+            "per_class_accuracy": dict(zip(real, judged.per_class_accuracy)),
+            **worst_class(judged.per_class_accuracy, real),
         }
-        print(f"{steps} steps, guidance {scale:g}: FID {metrics['fid']:.2f} ({metrics['fid_over_floor']:.2f}x floor)")
+        print(f"{steps} steps, guidance {scale:g}: FID {judged.fid.value:.2f} ({judged.fid_over_floor:.2f}x floor)")
     write_json(OUT, results)
 
 

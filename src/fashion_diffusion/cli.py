@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
 
             log_later.main()
         else:
-            from .report import experiments
+            from .tracking import experiments
 
             experiments.main(args.out)
     except InputError as error:

@@ -35,7 +35,6 @@ TINY = {
     "clip.train.warmup_steps": 2,
     "clip.validation_images": 100,
     "judge.epochs": 1,
-    "judge.fid_floor_sizes": [20],
     "select.group_size": 2,
     "select.k": 1,
     "evaluate.samplers": [
@@ -54,7 +53,7 @@ TINY = {
     "model.archs.basic_no_time.channels": [8, 16],
     "model.archs.plain_cnn.channels": [8, 16],
     "ablations.budgets_gflop": [0.5, 1.5],
-    "ablations.warmup_gflop": 0.2,
+    "ablations.warmup_steps": 2,
     "ablations.per_class": 2,
     "guidance.scales": [0.0, 1.0, 2.0],
     "guidance.per_class": 2,

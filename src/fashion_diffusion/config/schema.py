@@ -294,14 +294,8 @@ class JudgeParams(Section):
     max_shift: Annotated[int, Field(ge=0, le=8)]
     hflip: bool
     bf16: bool
-    fid_floor_sizes: Annotated[list[Annotated[int, Field(ge=2)]], Field(min_length=1)]
     device: Device
     threads: NonNegativeInt
-
-    @model_validator(mode="after")
-    def _floor_sizes(self) -> JudgeParams:
-        _increasing(self.fid_floor_sizes, "judge.fid_floor_sizes")
-        return self
 
 
 class SelectParams(Section):
@@ -344,22 +338,39 @@ class ClipAlignmentAblation(Section):
     weight: PositiveFloat  # of the CLIP alignment term added to the denoising loss
 
 
+# the questions the ablations answer, each by one variant: what must differ from the reference's arch
+ABLATION_QUESTIONS = {
+    "simpler": "another kind of network (model.archs.<arch>.kind)",  # 2.1
+    "no_skip": "only skip_connections: false",  # 2.2
+    "no_time": "only time_embedding: false",  # 3.3
+    "larger": "the same kind with more channels in all",  # bonus 2
+}
+
+
 class AblationParams(Section):
     # training compute (forward GFLOPs per image x images seen) at which every variant is judged; each
-    # variant trains once, to the largest
+    # variant trains once per seed, to the largest
     budgets_gflop: Annotated[list[PositiveFloat], Field(min_length=1)]
-    warmup_gflop: NonNegativeFloat  # the learning rate's linear warm-up, in the same units
+    warmup_steps: NonNegativeInt  # the learning rate's linear warm-up: the same steps (images) for every variant
     lr_schedule: LrSchedule  # warmup_constant: every budget judged on the way is a complete run of its own
     per_class: PositiveInt  # samples per class judged for each variant at each budget (the default sampler)
     seed: Seed  # of those samples
+    # every variant trains with the first seed; those of `replicated` with each: their spread between seeds
+    # is the training-seed component of every comparison
+    training_seeds: Annotated[list[Seed], Field(min_length=1)]
+    replicated: list[str]
+    loss_buckets: Annotated[int, Field(ge=1, le=20)]  # the held-out error by noise level: t in equal ranges
     reference: str  # the variant every other one is compared with
-    workers: PositiveInt  # variants trained at once (stage ablation_training), each on its share of the cores
+    workers: PositiveInt  # trainings at once (stage ablation_training), each on its share of the cores
     variants: Annotated[dict[str, str], Field(min_length=1)]  # name -> a model.archs name
+    questions: dict[Literal[tuple(ABLATION_QUESTIONS)], str]  # type: ignore[valid-type]  # question -> variant
     clip_alignment: ClipAlignmentAblation  # the variant `clip_alignment`: an arch trained with the CLIP term
 
     @model_validator(mode="after")
     def _budgets(self) -> AblationParams:
         _increasing(self.budgets_gflop, "ablations.budgets_gflop")
+        if len(set(self.training_seeds)) != len(self.training_seeds):
+            raise ValueError(f"ablations.training_seeds must be distinct, got {self.training_seeds}")
         return self
 
 
@@ -386,7 +397,6 @@ class ProbeParams(Section):
 
 class DifficultyParams(Section):
     edge_threshold: Annotated[float, Field(gt=0, lt=4)]  # Sobel magnitude (images in [0, 1]) that makes an edge pixel
-    seed: Seed
 
 
 class AugmentationParams(Section):
@@ -398,6 +408,7 @@ class AugmentationParams(Section):
 
 class StatisticsParams(Section):
     bootstrap_resamples: Annotated[int, Field(ge=100, le=100_000)]  # for every 95% interval in the report
+    seed: Seed  # of every bootstrap and every class-balanced draw of real images (the real values at n)
 
 
 class Params(Section):
@@ -444,7 +455,6 @@ class Params(Section):
         ):
             _at_most(key, per_class, "the training images per class", n_train // len(CLASS_NAMES))
         _at_most("judge.batch_size", self.judge.batch_size, "the training images", n_train)
-        _at_most("judge.fid_floor_sizes", max(self.judge.fid_floor_sizes), "the training images", n_train)
         _at_most("evaluate.loss_by_t_images", self.evaluate.loss_by_t_images, "the test images", n_test)
         _at_most("clip.validation_images", self.clip.validation_images, "the test images", n_test)
         unscored = [key for key in self.select.weights if key != "class_prob" and key not in self.clip.prompts]
@@ -473,6 +483,12 @@ class Params(Section):
             raise ValueError(f"ablations.reference is {a.reference!r}; valid: {', '.join(a.variants)}")
         if "clip_alignment" in a.variants:
             raise ValueError("ablations.variants: the name clip_alignment belongs to ablations.clip_alignment")
+        for name in a.replicated:
+            if name not in a.variants and name != "clip_alignment":
+                raise ValueError(
+                    f"ablations.replicated names {name!r}; valid: {', '.join([*a.variants, 'clip_alignment'])}"
+                )
+        _check_questions(a, archs)
         _at_most(
             "probes.wrong_timestep_images", self.probes.wrong_timestep_images, "the test images", self.data.size("test")
         )
@@ -490,6 +506,34 @@ class Params(Section):
             10 * self.augmentation.per_class,
         )
         return self
+
+
+def _check_questions(a: AblationParams, archs: dict[str, ArchParams]) -> None:
+    """Each question of ABLATION_QUESTIONS is answered by a variant whose arch differs from the reference's
+    as the question needs; one line naming the question and the key otherwise."""
+    missing = [q for q in ABLATION_QUESTIONS if q not in a.questions]
+    if missing:
+        raise ValueError(
+            f"ablations.questions is missing {missing[0]!r} (a variant that changes {ABLATION_QUESTIONS[missing[0]]})"
+        )
+    reference = archs[a.variants[a.reference]]
+    for question, name in a.questions.items():
+        if name not in a.variants:
+            raise ValueError(f"ablations.questions.{question} is {name!r}; valid: {', '.join(a.variants)}")
+        arch = archs[a.variants[name]]
+        differs = {key for key, value in arch if getattr(reference, key) != value}
+        fits = {
+            "simpler": arch.kind != reference.kind,
+            "no_skip": differs == {"skip_connections"} and not arch.skip_connections,
+            "no_time": differs == {"time_embedding"} and not arch.time_embedding,
+            "larger": arch.kind == reference.kind and sum(arch.channels) > sum(reference.channels),
+        }[question]
+        if not fits:
+            raise ValueError(
+                f"ablations.questions.{question}: variant {name!r} ({a.variants[name]}) must differ from the reference's "
+                f"arch ({a.variants[a.reference]}) in {ABLATION_QUESTIONS[question]}; it differs in "
+                f"{', '.join(sorted(differs)) or 'nothing'}"
+            )
 
 
 def _check_style_requests(requests: list[str], style: StyleParams) -> None:

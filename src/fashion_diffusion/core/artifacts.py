@@ -19,16 +19,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .errors import InputError
+from .errors import ArtifactError
 
 # How torch's weights-only unpickler words a refusal of a pickled object (a function to call, a
 # class to build), as opposed to bytes that are not a pickle at all.
 FORBIDDEN_OBJECT = ("GLOBAL", "allowlisted")
 REFUSED = "refused to load: it holds pickled objects other than tensors and plain data (a file like this can run code)"
-
-
-class ArtifactError(InputError, RuntimeError):
-    """A missing, corrupt, truncated or unsafe file; the message names it."""
 
 
 def save_atomic(obj: dict, path: str | Path) -> None:

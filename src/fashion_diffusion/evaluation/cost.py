@@ -1,5 +1,6 @@
 """What an architecture costs: parameters, forward FLOPs (at any resolution), training-step time and
-peak memory, the last two measured in a fresh process so that its peak resident memory is its own."""
+peak memory, the last two measured in a fresh process so that its peak resident memory is its own; and
+its geometry (the smallest feature map, the time embedding's frequencies)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,30 @@ def flops_per_image(model: Denoiser, image_shape: tuple[int, int, int]) -> int:
     with counter, torch.no_grad():
         model(x, torch.zeros(1, dtype=torch.long), torch.zeros(1, dtype=torch.long))
     return int(counter.get_total_flops())
+
+
+def coarsest_side(model: Denoiser, image_shape: tuple[int, int, int]) -> int:
+    """The side of the smallest feature map a convolution of `model` produces from one image, measured on
+    a forward pass (a stride-2 convolution of side s gives ceil(s / 2))."""
+    sides = []
+    hooks = [
+        m.register_forward_hook(lambda _m, _i, out: sides.append(out.shape[-1]))
+        for m in model.modules()
+        if isinstance(m, torch.nn.Conv2d)
+    ]
+    try:
+        with torch.no_grad():
+            model(torch.zeros(1, *image_shape), torch.zeros(1, dtype=torch.long), torch.zeros(1, dtype=torch.long))
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return min(sides)
+
+
+def time_frequencies(config: DenoiserConfig) -> int:
+    """The sinusoids of the time embedding (`sinusoidal_embedding`: dim // 2, a sine and a cosine each);
+    0 when the model is not told t."""
+    return config.embedding_dim // 2 if config.time_embedding else 0
 
 
 def peak_rss_mib() -> float:
@@ -59,7 +84,7 @@ def arch_cost(
     model_config: DenoiserConfig, image_shape: tuple[int, int, int], batch: int, steps: int, bf16: bool
 ) -> dict:
     """Parameters, FLOPs per image, median training-step time and peak memory of one architecture,
-    measured on the CPU in a fresh process (so its peak resident memory is its own)."""
+    measured on the CPU in a fresh process (so its peak resident memory is its own), and its geometry."""
     model = build_denoiser(model_config)
     result = in_fresh_process(_bench_child, model_config.to_dict(), image_shape, batch, steps, bf16)
     return {
@@ -69,6 +94,8 @@ def arch_cost(
         "images_per_second": batch / result["step_seconds"],
         "peak_rss_mib": result["peak_rss_mib"],
         "rss_above_baseline_mib": result["rss_above_baseline_mib"],
+        "coarsest_side": coarsest_side(model, image_shape),
+        "time_frequencies": time_frequencies(model_config),
     }
 
 

@@ -44,6 +44,31 @@ def noise_prediction_errors(
     return torch.cat(errors)
 
 
+def errors_by_bucket(
+    model: Denoiser,
+    schedule: NoiseSchedule,
+    prediction: str,
+    images: torch.Tensor,
+    class_labels: torch.Tensor,
+    buckets: int,
+    seed: int,
+    batch_size: int = 256,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Noise-prediction errors of held-out images with t in `buckets` equal ranges of [0, T): each image
+    at one t per bucket, drawn uniformly within it (with its noise, from one seeded generator: the same
+    draws for every model). Returns the bucket edges (buckets + 1,) and the errors (buckets, N)."""
+    generator = torch.Generator().manual_seed(seed)
+    edges = np.linspace(0, schedule.timesteps, buckets + 1).astype(int)
+    errors = []
+    for low, high in zip(edges[:-1], edges[1:]):
+        t = torch.randint(int(low), int(high), (images.shape[0],), generator=generator)
+        noise = torch.randn(images.shape, generator=generator)
+        errors.append(
+            noise_prediction_errors(model, schedule, prediction, images, class_labels, t, noise, batch_size=batch_size)
+        )
+    return edges, torch.stack(errors).numpy()
+
+
 def loss_by_timestep(
     model: Denoiser,
     schedule: NoiseSchedule,
@@ -54,19 +79,7 @@ def loss_by_timestep(
     seed: int,
     batch_size: int = 256,
 ) -> pd.DataFrame:
-    """MSE of the noise prediction on held-out images, for t bucketed into `buckets` equal ranges.
-
-    Each image is evaluated at one t per bucket (drawn uniformly within it). Returns a table with
-    t_low, t_high, mse (mean over images).
-    """
-    generator = torch.Generator().manual_seed(seed)
-    edges = np.linspace(0, schedule.timesteps, buckets + 1).astype(int)
-    rows = []
-    for low, high in zip(edges[:-1], edges[1:]):
-        t = torch.randint(int(low), int(high), (images.shape[0],), generator=generator)
-        noise = torch.randn(images.shape, generator=generator)
-        errors = noise_prediction_errors(
-            model, schedule, prediction, images, class_labels, t, noise, batch_size=batch_size
-        )
-        rows.append({"t_low": int(low), "t_high": int(high), "mse": errors.mean().item()})
-    return pd.DataFrame(rows)
+    """MSE of the noise prediction on held-out images, for t bucketed into `buckets` equal ranges
+    (`errors_by_bucket`). Returns a table with t_low, t_high, mse (mean over images)."""
+    edges, errors = errors_by_bucket(model, schedule, prediction, images, class_labels, buckets, seed, batch_size)
+    return pd.DataFrame({"t_low": edges[:-1], "t_high": edges[1:], "mse": errors.mean(axis=1)})

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.prepared import to_model_range
+from ..results.probes import ClassRecognition, RecognitionResult
 from ..scoring.judge.inference import predict_proba
 from ..scoring.judge.net import JudgeNet
 from ..stats import metrics
@@ -44,4 +45,33 @@ def per_class_summary(points: pd.DataFrame, class_names: list[str]) -> pd.DataFr
             "q75": by_class.quantile(0.75).reindex(index).values,
             "unrecognised": by_class.apply(lambda s: int(s.isna().sum())).reindex(index).values,
         }
+    )
+
+
+def _point(value: float) -> float | None:
+    return None if pd.isna(value) else float(value)
+
+
+def recognition_result(points: pd.DataFrame, class_names: list[str]) -> RecognitionResult:
+    """The recognition points (`recognition`'s per-image table) summarised: overall median, per class
+    median and quartiles (`per_class_summary`), and the classes of the earliest and latest median."""
+    summary = per_class_summary(points, class_names)
+    settled = summary.dropna(subset=["median"]).sort_values("median", kind="stable")
+    overall = points["recognition_point"].dropna()
+    return RecognitionResult(
+        trajectories=len(points),
+        median=float(overall.median()) if len(overall) else None,
+        unrecognised=int(points["recognition_point"].isna().sum()),
+        classes=[
+            ClassRecognition(
+                name=row["class"],
+                median=_point(row["median"]),
+                q25=_point(row["q25"]),
+                q75=_point(row["q75"]),
+                unrecognised=int(row["unrecognised"]),
+            )
+            for row in summary.to_dict("records")
+        ],
+        earliest=settled["class"].iloc[0] if len(settled) else None,
+        latest=settled["class"].iloc[-1] if len(settled) else None,
     )

@@ -1,9 +1,6 @@
-"""CLIP-guided top-k selection and whether it helps, judged by the independent classifier.
-
-Each class's samples are cut into groups of `group_size` consecutive images ("generate n, keep
-k", repeated); in each group the k images with the highest combined CLIP score are kept. The
-gain of selection is measured per group as the judge accuracy of its kept images minus that of
-the whole group (the expected accuracy of k kept at random), with a bootstrap interval over groups.
+"""CLIP-guided top-k selection: each class's samples are cut into groups of `group_size` consecutive
+images ("generate n, keep k", repeated); in each group the k images with the highest combined CLIP score
+are kept (or, as the baseline, k drawn at random). `studies/selection.py` judges what it does.
 """
 
 from __future__ import annotations
@@ -12,8 +9,6 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import InputError
-from ..stats.bootstrap import Estimate, mean_estimate
-from ..stats.metrics import spearman
 
 
 class SelectionError(InputError, ValueError):
@@ -65,52 +60,6 @@ def random_k(groups: np.ndarray, k: int, seed: int) -> np.ndarray:
     return mask
 
 
-def selection_effect(
-    labels: np.ndarray,
-    groups: np.ndarray,
-    mask: np.ndarray,
-    random_mask: np.ndarray,
-    judge_correct: np.ndarray,
-    judge_confidence: np.ndarray,
-    clip_score: np.ndarray,
-    resamples: int,
-    seed: int,
-) -> dict[str, float]:
-    """Judge accuracy and confidence of the selected, rejected, random-k and all images, the gain
-    of selection with its interval, and the CLIP-judge rank agreement.
-
-    All inputs are (N,). Returns flat keys `{set}_accuracy`, `{set}_confidence`, `{set}_n` for the
-    sets selected, rejected, random, all; `gain` (+ `gain_low`, `gain_high`): mean over groups of
-    (accuracy of the kept - accuracy of the group); `clip_judge_spearman`: Spearman correlation of
-    clip_score with judge_confidence within each class, averaged over classes (undefined ones skipped).
-    """
-    correct = np.asarray(judge_correct, dtype=np.float64)
-    sets = {"selected": mask, "rejected": ~mask, "random": random_mask, "all": np.ones(len(labels), dtype=bool)}
-    effect: dict[str, float] = {}
-    for name, members in sets.items():
-        effect[f"{name}_accuracy"] = _mean(correct[members])
-        effect[f"{name}_confidence"] = _mean(judge_confidence[members])
-        effect[f"{name}_n"] = int(members.sum())
-    effect |= selection_gain(groups, mask, correct, resamples, seed).as_dict("gain")
-    per_class = np.array(
-        [
-            spearman(clip_score[labels == c], judge_confidence[labels == c])
-            for c in np.unique(labels)
-            if (labels == c).sum() >= 2
-        ]
-    )
-    effect["clip_judge_spearman"] = _mean(per_class[~np.isnan(per_class)])
-    effect["groups"] = int(len(np.unique(groups)))
-    return effect
-
-
-def selection_gain(groups: np.ndarray, mask: np.ndarray, correct: np.ndarray, resamples: int, seed: int) -> Estimate:
-    """Mean over groups of accuracy(kept) - accuracy(group), bootstrapped over groups."""
-    ids = np.unique(groups)
-    gains = np.array([correct[(groups == g) & mask].mean() - correct[groups == g].mean() for g in ids])
-    return mean_estimate(gains, resamples, seed)
-
-
 def _members(groups: np.ndarray, k: int) -> list[np.ndarray]:
     """Indices of each group, in group order; stops if any group has fewer than k images."""
     if k < 1:
@@ -120,7 +69,3 @@ def _members(groups: np.ndarray, k: int) -> list[np.ndarray]:
         if len(indices) < k:
             raise SelectionError(f"group {g} has {len(indices)} images, fewer than select.k={k}")
     return members
-
-
-def _mean(values: np.ndarray) -> float:
-    return float(np.mean(values)) if len(values) else float("nan")

@@ -76,6 +76,9 @@ class Sampling:
 DPM_ALGORITHMS = {"dpmpp_2m": "dpmsolver++", "dpmpp_2m_sde": "sde-dpmsolver++"}
 
 
+ETA_SAMPLERS = ("ddim", "ddpm")  # the DPM-Solvers have no eta: their noise is fixed by the algorithm
+
+
 def sampler_settings(sampler: str, steps: int, eta: float, timesteps: int) -> tuple[int, float]:
     """(steps, eta) that a named sampler runs with: ddpm uses all T steps with eta 1; the DPM-Solvers
     have no eta (their noise is fixed by the algorithm)."""

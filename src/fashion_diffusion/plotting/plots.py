@@ -159,22 +159,37 @@ def sampler_tradeoff(path: Path, tradeoff: pd.DataFrame) -> None:
     figures.figure_of_panels(path, 2, draw, "Sampler trade-off (95% intervals)")
 
 
+# judged-set panels: (column of JudgedSet.flat(), axis label, the column of the real images' value at n)
+JUDGED_PANELS = [
+    ("fid", "FID (judge features)", "fid_floor"),
+    ("accuracy", "judge accuracy", None),
+    ("coverage", "coverage (variety)", "coverage_real"),
+]
+
+
+def _judged_panel(ax, table: pd.DataFrame, x: str, xlabel: str, panel: tuple[str, str, str | None]) -> None:
+    """One measure of JudgedSet.flat() rows against column x, with 95% intervals and the real value at n."""
+    metric, label, real = panel
+    series = {label: (table[x], table[metric])}
+    if real:
+        series["real images at the same n"] = (table[x], table[real])
+    intervals = {label: (table[f"{metric}_low"], table[f"{metric}_high"])}
+    figures.line_plot(None, series, xlabel, label, intervals=intervals, ax=ax)
+
+
 def quality_over_training(folder: Path, quality: pd.DataFrame, strip: np.ndarray, class_names: list[str]) -> None:
-    """FID (with the floor at the same n) and judge accuracy of each EMA snapshot, with 95% intervals, and
-    the first sample of every class from each snapshot."""
-    panels = [("fid", "FID (judge features)"), ("accuracy", "judge accuracy")]
+    """FID (with the floor at the same n), judge accuracy and coverage (with the real value at n) of each
+    EMA snapshot, with 95% intervals, and the first sample of every class from each snapshot."""
 
     def draw(i: int, ax) -> None:
-        metric, label = panels[i]
-        series = {label: (quality["step"], quality[metric])}
-        if metric == "fid":
-            series["floor (real train vs test)"] = (quality["step"], quality["fid_floor"])
-        intervals = {label: (quality[f"{metric}_low"], quality[f"{metric}_high"])}
-        figures.line_plot(None, series, "training step", label, intervals=intervals, ax=ax)
+        _judged_panel(ax, quality, "step", "training step", JUDGED_PANELS[i])
 
     samples = int(quality["samples"].iloc[0])
     figures.figure_of_panels(
-        folder / "quality_over_training.png", 2, draw, f"Quality over training, {samples} images each (95% intervals)"
+        folder / "quality_over_training.png",
+        len(JUDGED_PANELS),
+        draw,
+        f"Quality over training, {samples} images each (95% intervals)",
     )
     figures.image_grid(
         strip.transpose(1, 0, 2, 3),
@@ -186,14 +201,16 @@ def quality_over_training(folder: Path, quality: pd.DataFrame, strip: np.ndarray
 
 
 def loss_by_timestep(path: Path, by_t: pd.DataFrame) -> None:
+    """Held-out noise-prediction MSE by timestep bucket (t_low, t_high, mse, mse_low, mse_high)."""
     figures.line_plot(
         path,
         {"MSE": ((by_t["t_low"] + by_t["t_high"]) / 2, by_t["mse"])},
         "timestep t (bucket centre)",
         "noise-prediction MSE",
-        "Held-out loss by timestep",
+        "Held-out loss by timestep (95% intervals)",
         logy=True,
         markers=True,
+        intervals={"MSE": (by_t["mse_low"], by_t["mse_high"])},
     )
 
 
@@ -241,9 +258,11 @@ def _firsts(labels: np.ndarray, classes: int, per_class: int = 1) -> np.ndarray:
 def ablations(
     folder: Path, rows: pd.DataFrame, samples: dict[str, tuple[np.ndarray, np.ndarray]], class_names: list[str]
 ) -> None:
-    """The learning curves: FID and judge accuracy of every variant (one row of `rows` per variant and
-    budget) against its training compute, with 95% intervals; and the first sample of each class for
-    every variant at the largest budget (the same starting noise down a column)."""
+    """The learning curves (one row of `rows` per variant and budget: the flat keys of its judged set and
+    held_out_mse_<bucket> with _low/_high): KID, judge accuracy and coverage against training compute;
+    the held-out noise-prediction error per noise-level bucket; and the first sample of each class for
+    every variant at the largest budget (the same starting noise down a column). Off-scale points (the
+    judge cannot read the set) are drawn hollow."""
     grid = np.stack([images[_firsts(labels, len(class_names))] for images, labels in samples.values()])
     figures.image_grid(
         grid,
@@ -253,10 +272,10 @@ def ablations(
         title="Ablation variants at the largest training budget (same noise down a column)",
     )
     variants = list(dict.fromkeys(rows["variant"]))
+    curves = {name: rows[rows["variant"] == name] for name in variants}
+    panels = [("kid", "KID (judge features)"), ("accuracy", "judge accuracy"), ("coverage", "coverage")]
 
-    def draw(i: int, ax) -> None:
-        metric, label = [("fid", "FID (judge features)"), ("accuracy", "judge accuracy")][i]
-        curves = {name: rows[rows["variant"] == name] for name in variants}
+    def draw(metric: str, label: str, ax, logy: bool = False) -> None:
         figures.line_plot(
             None,
             {name: (curve["train_gflop"], curve[metric]) for name, curve in curves.items()},
@@ -265,10 +284,27 @@ def ablations(
             intervals={name: (curve[f"{metric}_low"], curve[f"{metric}_high"]) for name, curve in curves.items()},
             ax=ax,
             logx=True,
-            logy=metric == "fid",
+            logy=logy,
         )
+        for curve in curves.values():
+            off = curve[~curve["readable"].astype(bool)]
+            ax.scatter(off["train_gflop"], off[metric], s=40, facecolors="white", edgecolors="grey", zorder=3)
 
-    figures.figure_of_panels(folder / "curves.png", 2, draw, "Ablations at equal training compute (95% intervals)")
+    figures.figure_of_panels(
+        folder / "curves.png",
+        len(panels),
+        lambda i, ax: draw(*panels[i], ax, logy=panels[i][0] == "kid"),
+        "Ablations at equal training compute (95% intervals; hollow: off scale)",
+    )
+    buckets = sorted({c.rsplit("_", 1)[1] for c in rows.columns if c.startswith("held_out_mse_") and c[-1].isdigit()})
+    figures.figure_of_panels(
+        folder / "held_out_error.png",
+        len(buckets),
+        lambda i, ax: draw(
+            f"held_out_mse_{buckets[i]}", f"held-out MSE, {rows[f't_range_{buckets[i]}'].iloc[0]}", ax, True
+        ),
+        "Held-out noise-prediction error by noise level (95% intervals)",
+    )
 
 
 def guidance_sweep(
@@ -281,21 +317,16 @@ def guidance_sweep(
     null_judged: np.ndarray,
     class_names: list[str],
 ) -> None:
-    """Quality against the guidance scale, the judge's class distribution per requested class at each
-    scale (and for the null class), the same noise at every scale, and unconditional samples."""
+    """Quality against the guidance scale (JudgedSet.flat() rows with a scale column), the judge's class
+    distribution per requested class at each scale (and for the null class), the same noise at every
+    scale, and unconditional samples."""
 
     def draw(i: int, ax) -> None:
-        metric, label = [("fid", "FID (judge features)"), ("accuracy", "judge accuracy")][i]
-        figures.line_plot(
-            None,
-            {label: (table["scale"], table[metric])},
-            "guidance scale",
-            label,
-            intervals={label: (table[f"{metric}_low"], table[f"{metric}_high"])},
-            ax=ax,
-        )
+        _judged_panel(ax, table, "scale", "guidance scale", JUDGED_PANELS[i])
 
-    figures.figure_of_panels(folder / "quality_vs_scale.png", 2, draw, "Classifier-free guidance sweep (95% intervals)")
+    figures.figure_of_panels(
+        folder / "quality_vs_scale.png", len(JUDGED_PANELS), draw, "Classifier-free guidance sweep (95% intervals)"
+    )
     scales = sorted(distribution["scale"].dropna().unique())
     matrices = [
         distribution[distribution["scale"] == s]
@@ -372,7 +403,7 @@ def class_difficulty(path: Path, table: pd.DataFrame) -> None:
         "real_accuracy": "judge accuracy (real)",
         "edge_density": "edge density (real)",
     }
-    measures = {"generated_accuracy": "judge accuracy (samples)", "fid": "FID within the class (samples)"}
+    measures = {"generated_accuracy": "judge accuracy (samples)", "kid": "KID within the class (samples)"}
     panels = [
         (table[p], table[m], properties[p], measures[m], f"{measures[m]} vs {properties[p]}")
         for m in measures

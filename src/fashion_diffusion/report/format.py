@@ -1,45 +1,86 @@
-"""How numbers appear in the report: percentages, intervals and markdown tables (Jinja2 filters)."""
+"""How numbers appear in the report (Jinja2 filters): percentages, significant figures, a value with its
+interval, a comparison with its verdict, markdown tables. Formatting only: every number and every
+verdict word comes from a study's result."""
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
-import pandas as pd
+from ..results.base import Comparison, Estimate
+
+
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
 
 
 def pct(x: float | None, digits: int = 1) -> str:
-    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.{digits}f}%"
+    return "n/a" if _missing(x) else f"{100 * x:.{digits}f}%"
 
 
 def num(x: float | None, digits: int = 3) -> str:
-    """`digits` significant places; large numbers with thousands separators."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+    """`digits` significant places; 100 and above as whole numbers with thousands separators."""
+    if _missing(x):
         return "n/a"
-    if isinstance(x, (int, np.integer)) or abs(x) >= 100:
+    if isinstance(x, int) or abs(x) >= 100:
         return f"{x:,.0f}"
     return f"{x:.{digits}g}"
 
 
-def interval(values: dict, key: str, percent: bool = False, digits: int = 3) -> str:
-    """`value [low, high]` from the flat keys key, key_low, key_high of a metrics dict."""
-    show = (lambda v: pct(v, 1)) if percent else (lambda v: num(v, digits))
-    return f"{show(values[key])} [{show(values[key + '_low'])}, {show(values[key + '_high'])}]"
+def _shown(percent: bool, digits: int, scale: float, signed: bool = False):
+    def show(v: float) -> str:
+        text = pct(v, 1) if percent else num(v * scale, digits)
+        return f"+{text}" if signed and not _missing(v) and v > 0 else text
+
+    return show
 
 
-def table(df: pd.DataFrame, digits: int = 3, percent: tuple[str, ...] = ()) -> str:
-    """A GitHub markdown table; floats to `digits` significant places, `percent` columns as %."""
+def est(e: Estimate, percent: bool = False, digits: int = 3, scale: float = 1.0) -> str:
+    """`value [low, high]`; only the value when the interval is degenerate (one seed, a set with itself)."""
+    show = _shown(percent, digits, scale)
+    value, low, high = show(e.value), show(e.low), show(e.high)
+    return value if e.degenerate or low == high else f"{value} [{low}, {high}]"
 
-    def cell(column: str, v) -> str:
-        if isinstance(v, (float, np.floating)):
-            return pct(float(v)) if column in percent else num(float(v), digits)
-        return str(v)
 
-    lines = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "---|" * len(df.columns)]
-    lines += [
-        "| " + " | ".join(cell(c, v) for c, v in zip(df.columns, row)) + " |" for row in df.itertuples(index=False)
-    ]
+def diff(c: Comparison | None, percent: bool = False, digits: int = 3, scale: float = 1.0) -> str:
+    """A difference `+value [low, high]`, or "off scale" when the instrument cannot read a side."""
+    if c is None:
+        return "-"
+    if c.off_scale:
+        return c.verdict
+    show = _shown(percent, digits, scale, signed=True)
+    return f"{show(c.value)} [{show(c.low)}, {show(c.high)}]"
+
+
+def word(c: Comparison | None) -> str:
+    """The verdict word of a comparison ("-" for none)."""
+    return "-" if c is None else c.verdict
+
+
+def table(rows: list[dict], columns: list[str] | None = None) -> str:
+    """A GitHub markdown table from rows of already formatted cells (dicts, keys = column names)."""
+    columns = columns or (list(rows[0]) if rows else [])
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(str(row.get(c, "")) for c in columns) + " |" for row in rows]
     return "\n".join(lines)
 
 
-FILTERS = {"pct": pct, "num": num, "table": table}
+def listing(items: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    items = [str(i) for i in items]
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}" if items else ""
+
+
+def code(x) -> str:
+    return f"`{x}`"
+
+
+FILTERS = {
+    "code": code,
+    "pct": pct,
+    "num": num,
+    "est": est,
+    "diff": diff,
+    "word": word,
+    "table": table,
+    "listing": listing,
+}

@@ -1,4 +1,4 @@
-"""Fill the report template (`templates/assessment.md.j2`) with a context from `report.context`."""
+"""Fill the report template (`templates/assessment.md.j2`) with the run's typed results."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(FILTERS)
+    env.globals["zip"] = zip
     return env
 
 

@@ -54,6 +54,16 @@ def resample_indices(n: int, resamples: int, seed: int, strata: np.ndarray | Non
     return out
 
 
+def resample_counts(indices: np.ndarray, n: int) -> np.ndarray:
+    """(B, n) float64: how often each of the n items appears in each resample of indices (B, n'), so a
+    statistic that is linear or quadratic in the items (a mean, KID, density, coverage) is one matrix
+    product for all resamples."""
+    indices = np.asarray(indices)
+    counts = np.zeros((len(indices), n))
+    np.add.at(counts, (np.arange(len(indices))[:, None], indices), 1.0)
+    return counts
+
+
 def bootstrap(
     statistic: Callable[[np.ndarray], float],
     n: int,

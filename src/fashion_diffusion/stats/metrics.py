@@ -160,17 +160,57 @@ def roc_auc(positive, negative) -> float:
     return float((ranks[:n_pos].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
 
 
-def kid(features_a, features_b, subsets: int = 50, subset_size: int = 1000, seed: int = 0) -> float:
-    """Kernel Inception Distance (Binkowski et al. 2018) in any feature space: the unbiased MMD^2 with
-    the cubic polynomial kernel k(x, y) = (x.y / D + 1)^3, averaged over random subsets of both sets
-    (each of min(subset_size, Na, Nb) rows). Unbiased at small n, unlike FID."""
-    a, b = _as_float64(features_a), _as_float64(features_b)
-    m = min(subset_size, len(a), len(b))
-    rng = np.random.default_rng(seed)
-    values = []
-    for _ in range(subsets):
-        x, y = a[rng.choice(len(a), m, replace=False)], b[rng.choice(len(b), m, replace=False)]
-        k_xx, k_yy, k_xy = ((u @ v.T / a.shape[1] + 1) ** 3 for u, v in ((x, x), (y, y), (x, y)))
-        off_diagonal = (k_xx.sum() - np.trace(k_xx) + k_yy.sum() - np.trace(k_yy)) / (m * (m - 1))
-        values.append(off_diagonal - 2 * k_xy.mean())
-    return float(np.mean(values))
+def polynomial_kernel(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """KID's cubic polynomial kernel k(x, y) = (x.y / D + 1)^3 (Binkowski et al. 2018) between rows of
+    a (N, D) and b (M, D): (N, M) float64."""
+    return (a @ b.T / a.shape[1] + 1.0) ** 3
+
+
+@dataclass(frozen=True)
+class KernelReference:
+    """A fixed reference feature set (M, D) for KID, with its own kernel term computed once: the mean
+    of k(y, y') over all pairs of distinct reference rows. KID against it is then the unbiased squared
+    MMD over all of both sets (no random subsets), and resampled sample sets cost one matrix product
+    each (`kid_of_counts`)."""
+
+    features: np.ndarray  # (M, D)
+    pair_mean: float  # mean of k(y_l, y_l') over l != l'
+
+    @classmethod
+    def of(cls, features, chunk: int = 1024) -> KernelReference:
+        y = _as_float64(features)
+        total = diagonal = 0.0
+        for start in range(0, len(y), chunk):  # (M, M) at once would take M^2 x 8 bytes
+            block = polynomial_kernel(y[start : start + chunk], y)
+            total += float(block.sum())
+            diagonal += float(np.trace(block, offset=start))
+        m = len(y)
+        return cls(y, (total - diagonal) / (m * (m - 1)))
+
+    def terms(self, features) -> tuple[np.ndarray, np.ndarray]:
+        """The kernel among the samples (N, N) and each sample's mean kernel with the reference (N,)."""
+        x = _as_float64(features)
+        return polynomial_kernel(x, x), polynomial_kernel(x, self.features).mean(axis=1)
+
+    def kid(self, features) -> float:
+        """Unbiased squared MMD of features (N >= 2, D) against the reference:
+        mean_{i != j} k(x_i, x_j) + mean_{l != l'} k(y_l, y_l') - 2 mean_{i, l} k(x_i, y_l)."""
+        kernel, cross = self.terms(features)
+        return float(kid_of_counts(kernel, cross, self.pair_mean, np.ones((1, len(cross))))[0])
+
+
+def kid_of_counts(kernel: np.ndarray, cross: np.ndarray, pair_mean: float, counts: np.ndarray) -> np.ndarray:
+    """KID of resampled sets: counts (B, N) says how often each of the N samples is in each of B
+    resamples (`stats.bootstrap.resample_counts`); kernel (N, N) and cross (N,) from
+    `KernelReference.terms`. Pairs of distinct positions in a resample count, so a repeated image pairs
+    with itself (a resample's KID rises like its FID). Returns (B,)."""
+    counts = np.asarray(counts, dtype=np.float64)
+    size = counts.sum(axis=1)
+    pairs = ((counts @ kernel) * counts).sum(axis=1) - counts @ np.diag(kernel)
+    return pairs / (size * (size - 1)) + pair_mean - 2.0 * (counts @ cross) / size
+
+
+def kid(features_a, features_b) -> float:
+    """Kernel Inception Distance (Binkowski et al. 2018) in any feature space: the unbiased squared MMD
+    between the two sets with the cubic polynomial kernel. Unbiased at small n, unlike FID."""
+    return KernelReference.of(features_b).kid(features_a)

@@ -1,11 +1,12 @@
 """Training the ablation variants for their learning curves (see `studies.ablation`): each variant
-trained once to the largest budget, its EMA weights kept at every budget on the way.
+trained to the largest budget, its EMA weights kept at every budget on the way; every variant with the
+first of `ablations.training_seeds`, the variants of `ablations.replicated` with each of them (the
+spread between seeds is the training-seed component of the comparisons).
 
-`train_variants` trains every variant of `ablations.variants` and the CLIP-alignment variant,
-`ablations.workers` at a time, each in its own process with its share of the cores: on this
-project's 2-core CPU two one-thread trainings together process about 1.2x the images per second of
-one two-thread training (small convolutions do not use two threads fully), so the six variants
-train in less time than one after another.
+`train_variants` runs those trainings `ablations.workers` at a time, each in its own process with its
+share of the cores: on this project's 2-core CPU two one-thread trainings together process about 1.2x
+the images per second of one two-thread training (small convolutions do not use two threads fully),
+so they finish sooner than one after another.
 """
 
 from __future__ import annotations
@@ -39,56 +40,70 @@ CLIP_VARIANT = "clip_alignment"  # the name of ablations.clip_alignment's varian
 
 @dataclass(frozen=True)
 class Variant:
-    """One variant to train: its name (its folder), its model.archs entry, the CLIP alignment weight
-    (0: none; > 0: the term of the in-domain scorer, models/clip_scorer.pt)."""
+    """One training: the variant's name (its folder), its model.archs entry, the CLIP alignment weight
+    (0: none; > 0: the term of the in-domain scorer, models/clip_scorer.pt), the training seed."""
 
     name: str
     arch: str
     alignment_weight: float = 0.0
+    seed: int = 0
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} (seed {self.seed})"
 
 
 def ablation_variants(p: Params) -> list[Variant]:
-    """The variants in training order: the CLIP-alignment variant first (the scorer's forward and
-    backward passes make it the longest), then ablations.variants in their order."""
-    clip = p.ablations.clip_alignment
-    return [
-        Variant(CLIP_VARIANT, clip.arch, clip.weight),
-        *(Variant(name, arch) for name, arch in p.ablations.variants.items()),
+    """Every training in order: the first seed of every variant, the CLIP-alignment variant first (the
+    scorer's forward and backward passes make it the longest), then ablations.variants in their order;
+    then the other seeds of the replicated variants."""
+    a, clip = p.ablations, p.ablations.clip_alignment
+    designs = [(CLIP_VARIANT, clip.arch, clip.weight), *((name, arch, 0.0) for name, arch in a.variants.items())]
+    first, *others = a.training_seeds
+    return [Variant(name, arch, weight, first) for name, arch, weight in designs] + [
+        Variant(name, arch, weight, seed) for seed in others for name, arch, weight in designs if name in a.replicated
     ]
 
 
-def train_variants(p: Params, folder: Path) -> Iterator[tuple[str, dict]]:
-    """Train every variant into `folder`/<name> (its EMA weights at every budget and training.json),
-    `ablations.workers` at a time, each process with train.threads torch threads (0: an equal share of this
-    process's); yields (name, training record) as each finishes. One worker trains them here, one after
-    another."""
-    variants, workers = ablation_variants(p), min(p.ablations.workers, len(ablation_variants(p)))
+def seed_folder(folder: Path, variant: str, seed: int) -> Path:
+    """Where one training of a variant keeps its EMA weights at every budget and its training.json."""
+    return Path(folder) / variant / f"seed_{seed}"
+
+
+def train_variants(p: Params, folder: Path, variants: list[Variant]) -> Iterator[tuple[Variant, dict]]:
+    """Train each of `variants` into `seed_folder(folder, name, seed)`, `ablations.workers` at a time,
+    each process with train.threads torch threads (0: an equal share of this process's); yields (variant,
+    training record) as each finishes. One worker trains them here, one after another."""
+    workers = min(p.ablations.workers, len(variants))
     threads = p.train.threads or max(1, torch.get_num_threads() // workers)
     if workers == 1:
         for variant in variants:
-            yield variant.name, train_in_process(p, variant, folder, threads)
+            yield variant, train_in_process(p, variant, folder, threads)
         return
     # spawn, not fork: a forked child inherits torch's thread pools in an undefined state
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = {pool.submit(train_in_process, p, variant, folder, threads): variant for variant in variants}
         try:
             for future in as_completed(futures):
-                yield futures[future].name, future.result()  # a worker's error is raised here
+                yield futures[future], future.result()  # a worker's error is raised here
         except BaseException:
-            pool.shutdown(cancel_futures=True)  # the variants not started yet never start
+            pool.shutdown(cancel_futures=True)  # the trainings not started yet never start
             raise
 
 
 def train_in_process(p: Params, variant: Variant, folder: Path, threads: int) -> dict:
-    """Train one variant in this process with `threads` torch threads; write its folder; its record."""
+    """Train one variant with one seed in this process with `threads` torch threads; write its folder;
+    its record."""
     set_threads(threads)
     device, data = resolve_device(p.train.device, "train.device"), load_prepared()
     alignment = None
     if variant.alignment_weight > 0:
         prompts = [p.clip.class_prompt.format(label=name) for name in data.class_names]
         alignment = clip_alignment_loss(load_scorer("trained", "", device), prompts)
-    out = Path(folder) / variant.name
-    record = train_variant(p, variant.arch, load_style_bins(), data, device, out, alignment, variant.alignment_weight)
+    out = seed_folder(folder, variant.name, variant.seed)
+    record = train_variant(
+        p, variant.arch, load_style_bins(), data, device, out, alignment, variant.alignment_weight, variant.seed
+    )
     record = {"variant": variant.name, "threads": threads, "workers": p.ablations.workers, **record}
     write_json(out / "training.json", record)
     return record
@@ -136,9 +151,10 @@ def train_variant(
     folder: Path,
     alignment: AlignmentLoss | None = None,
     alignment_weight: float = 0.0,
+    seed: int = 0,
 ) -> dict:
-    """Train `arch` once to the largest of `ablations.budgets_gflop` (with the CLIP alignment term when
-    given) and write its EMA weights at every budget into `folder` (`snapshot_path`, loadable with
+    """Train `arch` with `seed` to the largest of `ablations.budgets_gflop` (with the CLIP alignment term
+    when given) and write its EMA weights at every budget into `folder` (`snapshot_path`, loadable with
     `load_denoiser`). Returns the training record: cost, and the steps of each budget."""
     a = p.ablations
     info = variant_info(p, arch, bins, data)
@@ -150,8 +166,8 @@ def train_variant(
             "share a step count (space the budgets further apart)"
         )
     images = to_model_range(data.train_images)
-    warmup = round(a.warmup_gflop * 1e9 / (flops * p.train.batch_size))
-    recipe = curve_recipe(p.train, steps[-1], warmup, a.lr_schedule, len(images))
+    warmup = min(a.warmup_steps, steps[-1] - 1)
+    recipe = curve_recipe(p.train, steps[-1], warmup, a.lr_schedule, len(images)).model_copy(update={"seed": seed})
     with tempfile.TemporaryDirectory() as scratch:  # the run's resume checkpoint and raw snapshots: not kept
         result = train(
             info.config,
@@ -174,6 +190,7 @@ def train_variant(
     summary = result.summary(recipe.batch_size, device)
     return {
         "arch": arch,
+        "seed": seed,
         "alignment_weight": alignment_weight,
         "parameters": count_parameters(result.model),
         "gflops_per_image": flops / 1e9,

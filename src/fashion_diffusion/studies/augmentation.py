@@ -3,11 +3,14 @@
 generated, real, or both, and tested on the real test set.
 
 Every set is trained once per seed; a test image's correctness is averaged over the seeds, so the
-accuracy's interval (over test images) carries the test-set sampling, and the per-seed accuracies
-show the training randomness. Differences between sets are paired over the same test images.
+accuracy's interval (over test images) carries the test-set sampling, and the per-seed accuracies show
+the training randomness. A set minus the real set is paired over the same test images, and its interval
+adds the training-seed spread (the variance between seeds, pooled over the sets).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pandas as pd
@@ -15,11 +18,17 @@ import torch
 
 from ..config import JudgeParams
 from ..data.prepared import balanced_draw, to_model_range
+from ..evaluation.comparison import SeedSpread
+from ..results.augmentation import AugmentationStudy, TrainingSet
+from ..results.base import HIGHER_LOWER, Estimate
 from ..scoring.judge.inference import predict_proba
 from ..scoring.judge.training import train_judge
-from ..stats.bootstrap import mean_estimate
+from ..stats import inference
+from ..stats.bootstrap import percentile_interval, resample_indices
+from ..stats.inference import Difference
 
 GENERATED, REAL, BOTH = "generated", "real", "real + generated"
+FAMILY = "training data"
 
 
 def training_sets(
@@ -66,20 +75,65 @@ def test_correctness(
     return correct
 
 
-def summarise(correct: dict[str, np.ndarray], resamples: int, seed: int) -> pd.DataFrame:
-    """One row per training set: accuracy (mean over seeds) with its interval, the lowest and highest
-    single-seed accuracy, and the paired difference from the real set with its interval."""
-    real = correct[REAL].mean(axis=0)
-    rows = []
-    for name, runs in correct.items():
-        per_image = runs.mean(axis=0)
-        rows.append(
-            {
-                "set": name,
-                **mean_estimate(per_image, resamples, seed).as_dict("accuracy"),
-                "seed_min": float(runs.mean(axis=1).min()),
-                "seed_max": float(runs.mean(axis=1).max()),
-                **mean_estimate(per_image - real, resamples, seed).as_dict("difference_from_real"),
-            }
+def augmentation_study(
+    correct: dict[str, np.ndarray],
+    seeds: list[int],
+    per_class: int,
+    epochs: int,
+    batch_size: int,
+    resamples: int,
+    seed: int,
+) -> AugmentationStudy:
+    """Each set's accuracy (mean over the training seeds, interval over the test images resampled with
+    `seed`) from `test_correctness`'s name -> bool (seeds, M), and each set minus the real set: paired over
+    the test images (sampling error), plus the training-seed error of a difference of two seed means, from
+    the variance between seeds pooled over the sets (`SeedSpread`); one family, higher / lower."""
+    per_image = {name: runs.mean(axis=0) for name, runs in correct.items()}  # (M,) share of seeds right
+    per_seed = {name: runs.mean(axis=1) for name, runs in correct.items()}  # (seeds,) accuracies
+    index = resample_indices(len(per_image[REAL]), resamples, seed)
+    spread = SeedSpread.pooled([values.tolist() for values in per_seed.values()])
+    se_seed = spread.standard_error(len(seeds), len(seeds))
+    differences = {}
+    for name, images in per_image.items():
+        if name != REAL:
+            paired = images - per_image[REAL]
+            differences[name] = Difference.of_resamples(paired.mean(), paired[index].mean(axis=1), se_seed, spread.dof)
+    versus_real = inference.family(FAMILY, differences, HIGHER_LOWER)
+    sets = []
+    for name, images in per_image.items():
+        low, high = percentile_interval(images[index].mean(axis=1))
+        sets.append(
+            TrainingSet(
+                name=name,
+                accuracy=Estimate(value=float(images.mean()), low=low, high=high),
+                seed_accuracies=per_seed[name].tolist(),
+                versus_real=versus_real.get(name),
+            )
         )
-    return pd.DataFrame(rows)
+    return AugmentationStudy(
+        per_class=per_class,
+        epochs=epochs,
+        batch_size=batch_size,
+        seeds=seeds,
+        test_images=len(per_image[REAL]),
+        seed_sd=math.sqrt(spread.variance) if spread.dof else None,
+        seed_dof=spread.dof,
+        family=FAMILY,
+        sets=sets,
+    )
+
+
+def table(study: AugmentationStudy) -> pd.DataFrame:
+    """One row per training set (accuracy with its interval, each seed's): the CSV and the figure's data."""
+    return pd.DataFrame(
+        [
+            {
+                "set": s.name,
+                "accuracy": s.accuracy.value,
+                "accuracy_low": s.accuracy.low,
+                "accuracy_high": s.accuracy.high,
+                **{f"seed_{seed}": value for seed, value in zip(study.seeds, s.seed_accuracies)},
+            }
+            for s in study.sets
+        ]
+    )

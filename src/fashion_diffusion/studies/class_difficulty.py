@@ -1,10 +1,11 @@
 """Why some classes are harder to generate: per-class difficulty of the samples against measurable
 properties of the real class, as Spearman rank correlations over the classes, each with a bootstrap
-interval over classes (with ten classes these intervals are wide).
+interval over classes (with ten classes these intervals are wide), tested against 0 in one family (Holm).
 
 Difficulty, from the samples of class c:
     generated_accuracy   judge accuracy on them (the requested class is the judge's argmax)
-    fid                  FID of them against the real test images of class c (every class at the same n)
+    kid                  KID of them against the real test images of class c (unbiased at every n; FID at
+                         n = samples per class is shown as a level only: its covariance is rank-deficient)
 Properties of the real class c:
     pixel_variance       mean over pixels of the variance across the class's training images (shape diversity)
     real_accuracy        judge accuracy on the class's real test images (how confusable the class is)
@@ -18,18 +19,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..stats import metrics
-from ..stats.bootstrap import bootstrap, mean_estimate
+from ..evaluation.reference import Scores
+from ..results.base import NOT_RESOLVED, Estimate
+from ..results.difficulty import FAILED, HELD, HYPOTHESIS_WORDS, MIXED, ClassDifficulty, ClassRow, Hypothesis
+from ..stats import inference, metrics
+from ..stats.bootstrap import mean_estimate, percentile_interval, resample_counts, resample_indices, shifted_interval
+from ..stats.inference import Difference
 
 # (property, difficulty measure) -> the sign of the Spearman correlation the hypothesis predicts
 EXPECTED = {
     ("pixel_variance", "generated_accuracy"): -1,
-    ("pixel_variance", "fid"): 1,
+    ("pixel_variance", "kid"): 1,
     ("real_accuracy", "generated_accuracy"): 1,
-    ("real_accuracy", "fid"): -1,
+    ("real_accuracy", "kid"): -1,
     ("edge_density", "generated_accuracy"): -1,
-    ("edge_density", "fid"): 1,
+    ("edge_density", "kid"): 1,
 }
+FAMILY = "class difficulty hypotheses"
 SOBEL = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
 
 
@@ -65,44 +71,110 @@ def class_properties(
 
 
 def class_quality(
-    features: np.ndarray,
-    correct: np.ndarray,
-    labels: np.ndarray,
+    scores: Scores,
     test_features: np.ndarray,
     test_labels: np.ndarray,
-    floor_features: np.ndarray,
-    floor_labels: np.ndarray,
+    real_features: np.ndarray,
+    real_labels: np.ndarray,
     resamples: int,
     seed: int,
 ) -> pd.DataFrame:
-    """One row per class of the samples: generated_accuracy with its interval, FID against the class's
-    real test images, and the floor: FID of as many real training images of the class (floor_*)."""
+    """One row per class of the samples: generated_accuracy with its interval; KID against the class's
+    real test features with its (shifted) interval over the samples, resampled with `seed`, and kid_real,
+    the KID of the class's real training images (`real_*`, as many as samples) against the same; FID and
+    fid_real likewise, as levels."""
     rows = []
-    for c in np.unique(labels):
-        mine = labels == c
-        accuracy = mean_estimate(correct[mine], resamples, seed)
+    for c in np.unique(scores.labels):
+        mine, reference = scores.labels == c, test_features[test_labels == c]
+        samples, real = scores.features[mine], real_features[real_labels == c]
+        kernel = metrics.KernelReference.of(reference)
+        counts = resample_counts(resample_indices(len(samples), resamples, seed), len(samples))
+        kid = kernel.kid(samples)
+        kid_low, kid_high = shifted_interval(
+            metrics.kid_of_counts(*kernel.terms(samples), kernel.pair_mean, counts), kid
+        )
+        gaussian = metrics.GaussianReference.of(reference)
         rows.append(
             {
-                **accuracy.as_dict("generated_accuracy"),
-                "fid": metrics.fid(features[mine], test_features[test_labels == c]),
-                "fid_floor": metrics.fid(floor_features[floor_labels == c], test_features[test_labels == c]),
+                **mean_estimate(scores.correct[mine], resamples, seed).as_dict("generated_accuracy"),
+                "kid": kid,
+                "kid_low": kid_low,
+                "kid_high": kid_high,
+                "kid_real": kernel.kid(real),
+                "fid": gaussian.fid(samples),
+                "fid_real": gaussian.fid(real),
             }
         )
     return pd.DataFrame(rows)
 
 
-def rank_correlations(table: pd.DataFrame, resamples: int, seed: int) -> pd.DataFrame:
-    """Spearman correlation over classes (rows of `table`) for every pair in EXPECTED, with a bootstrap
-    interval over classes; columns property, measure, rho, rho_low, rho_high, expected_sign."""
-    rows = []
-    for (prop, measure), sign in EXPECTED.items():
-        x, y = table[prop].to_numpy(), table[measure].to_numpy()
-        rho = bootstrap(lambda idx: metrics.spearman(x[idx], y[idx]), len(x), resamples, seed)  # noqa: B023 (called at once)
-        rows.append({"property": prop, "measure": measure, **rho.as_dict("rho"), "expected_sign": sign})
-    return pd.DataFrame(rows)
+def hypotheses(table: pd.DataFrame, resamples: int, seed: int) -> list[Hypothesis]:
+    """The Spearman correlation over classes (rows of `table`) of every (property, measure) of EXPECTED,
+    with its percentile interval over resampled classes, tested against 0 in one family (Holm): the
+    predicted sign's side is "supported", the other "contradicted". A correlation that is undefined (a
+    column constant over the classes) is left out of the family, with no value and no verdict."""
+    index = resample_indices(len(table), resamples, seed)
+    rhos, differences, words = {}, {}, {}
+    for key, sign in EXPECTED.items():
+        x, y = (table[column].to_numpy(dtype=np.float64) for column in key)
+        rho = metrics.spearman(x, y)
+        if np.isnan(rho):
+            continue
+        resampled = np.array([metrics.spearman(x[rows], y[rows]) for rows in index])
+        low, high = percentile_interval(resampled)
+        rhos[key] = Estimate(value=rho, low=low, high=high)
+        differences[key] = Difference.of_resamples(rho, resampled)
+        words[key] = HYPOTHESIS_WORDS if sign > 0 else HYPOTHESIS_WORDS[::-1]
+    tested = inference.family(FAMILY, differences, words)
+    return [
+        Hypothesis(
+            property=prop,
+            measure=measure,
+            predicted_sign=sign,
+            rho=rhos.get((prop, measure)),
+            versus_zero=tested.get((prop, measure)),
+        )
+        for (prop, measure), sign in EXPECTED.items()
+    ]
 
 
-def failing_classes(table: pd.DataFrame) -> list[str]:
-    """Classes whose generated accuracy interval lies wholly below the judge's accuracy on the class's
-    real images: the gap is resolved at this n. `table` has class, generated_accuracy_high, real_accuracy."""
-    return table.loc[table["generated_accuracy_high"] < table["real_accuracy"], "class"].tolist()
+def conclusion(tested: list[Hypothesis]) -> str:
+    """What the predictions say together: HELD, MIXED, FAILED, or NOT_RESOLVED when none is resolved."""
+    verdicts = [h.verdict for h in tested]
+    supported, contradicted = verdicts.count(HYPOTHESIS_WORDS[0]), verdicts.count(HYPOTHESIS_WORDS[1])
+    if supported and contradicted:
+        return MIXED
+    if supported:
+        return HELD
+    return FAILED if contradicted else NOT_RESOLVED
+
+
+def difficulty_study(table: pd.DataFrame, samples_per_class: int, resamples: int, seed: int) -> ClassDifficulty:
+    """The per-class table (class, the properties, the `class_quality` columns) with the hypotheses tested."""
+    tested = hypotheses(table, resamples, seed)
+    verdicts = [h.verdict for h in tested]
+    return ClassDifficulty(
+        samples_per_class=samples_per_class,
+        classes=[
+            ClassRow(
+                name=row["class"],
+                generated_accuracy=_estimate(row, "generated_accuracy"),
+                kid=_estimate(row, "kid"),
+                **{
+                    key: row[key]
+                    for key in ("kid_real", "fid", "fid_real", "real_accuracy", "pixel_variance", "edge_density")
+                },
+            )
+            for row in table.to_dict("records")
+        ],
+        family=FAMILY,
+        hypotheses=tested,
+        supported=verdicts.count(HYPOTHESIS_WORDS[0]),
+        contradicted=verdicts.count(HYPOTHESIS_WORDS[1]),
+        unresolved=len(verdicts) - verdicts.count(HYPOTHESIS_WORDS[0]) - verdicts.count(HYPOTHESIS_WORDS[1]),
+        conclusion=conclusion(tested),
+    )
+
+
+def _estimate(row: dict, name: str) -> Estimate:
+    return Estimate(value=row[name], low=row[f"{name}_low"], high=row[f"{name}_high"])

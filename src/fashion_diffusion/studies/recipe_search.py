@@ -29,11 +29,13 @@ from ..core.artifacts import write_json
 from ..core.runtime import resolve_device
 from ..data.prepared import load_prepared
 from ..evaluation.cost import flops_per_image
+from ..evaluation.generation import generate
 from ..evaluation.setup import EvaluationSetup, load_setup
+from ..model.checkpoint import load_denoiser
+from ..model.samplers import Sampling
 from ..model.unet import build_denoiser
 from ..style.bins import load_style_bins
-from .ablation import judge_point
-from .ablation_training import train_variant, variant_info
+from .ablation_training import snapshot_path, train_variant, variant_info
 
 SEARCH_KEYS = {"budget_gflop", "warmup_gflop", "per_class", "seed", "rows"}
 SETTINGS = ["budget_gflop", "warmup_gflop", "per_class", "seed"]  # a row may set its own warmup_gflop
@@ -56,17 +58,36 @@ def row_params(base: dict, changes: dict[str, object]) -> Params:
 
 def search_params(p: Params, budget_gflop: float, warmup_gflop: float, per_class: int, seed: int) -> Params:
     """A row's params with the ablation machinery pointed at the search: one budget, the row's own
-    learning-rate schedule (ending at the budget), the search's warm-up, sample count and seed."""
+    learning-rate schedule (ending at the budget), the search's warm-up (in GFLOPs, so in steps of the
+    row's own net), sample count and seed."""
+    info = variant_info(p, p.model.arch, load_style_bins(), load_prepared())
+    flops = flops_per_image(build_denoiser(info.config), info.image_shape)
     ablations = p.ablations.model_copy(
         update={
             "budgets_gflop": [budget_gflop],
-            "warmup_gflop": warmup_gflop,
+            "warmup_steps": round(warmup_gflop * 1e9 / (flops * p.train.batch_size)),
             "lr_schedule": p.train.lr_schedule,
             "per_class": per_class,
             "seed": seed,
         }
     )
     return p.model_copy(update={"ablations": ablations})
+
+
+def judge_snapshot(folder: Path, budget: dict, setup: EvaluationSetup, p: Params) -> dict:
+    """The EMA weights of one budget (a record of `train_variant`) sampled (ablations.per_class per class,
+    the row's sampler, ablations.seed) and judged: the budget's keys, the judged set's flat keys, FID /
+    floor and the accuracy per class."""
+    model, info = load_denoiser(snapshot_path(folder, budget["budget_gflop"]), setup.device)
+    generated = generate(model, info, p.ablations.per_class, Sampling.of(p.sample), p.ablations.seed)
+    judged = setup.judged(setup.judge(generated.images, generated.labels))
+    return {
+        **budget,
+        "sample_seconds": generated.seconds,
+        **judged.flat(),
+        "fid_over_floor": judged.fid_over_floor,
+        "per_class_accuracy": judged.per_class_accuracy,
+    }
 
 
 def worst_class(per_class_accuracy: list[float], real_accuracy: dict[str, float]) -> dict:
@@ -100,8 +121,8 @@ def run_row(
         device = resolve_device(p.train.device, "train.device")
         training = train_variant(p, p.model.arch, load_style_bins(), load_prepared(), device, folder)
         budget = training.pop("budgets")[0]
-    point = judge_point(folder, budget, setup, p)
-    metrics = {k: v for k, v in point.metrics.items() if k != "per_class_accuracy"}
+    point = judge_snapshot(folder, budget, setup, p)
+    metrics = {k: v for k, v in point.items() if k != "per_class_accuracy"}
     real = judge_metrics["per_class_test_accuracy"]
     return {
         "name": name,
@@ -110,8 +131,8 @@ def run_row(
         "search": settings,
         "training": training,
         **metrics,
-        "per_class_accuracy": dict(zip(real, point.metrics["per_class_accuracy"])),
-        **worst_class(point.metrics["per_class_accuracy"], real),
+        "per_class_accuracy": dict(zip(real, point["per_class_accuracy"])),
+        **worst_class(point["per_class_accuracy"], real),
     }
 
 
@@ -197,9 +218,9 @@ def run_profile(profile_file: Path, results_file: Path, params_file: Path, judge
     real = json.loads(Path(judge_file).read_text())["per_class_test_accuracy"]
     epochs, setup = [], load_setup(p, with_model=False)
     for epoch, budget in enumerate(training.pop("budgets"), start=1):
-        point = judge_point(Path(weights), budget, setup, p)
-        metrics = {k: v for k, v in point.metrics.items() if k != "per_class_accuracy"}
-        epochs.append({"epoch": epoch, **metrics, **worst_class(point.metrics["per_class_accuracy"], real)})
+        point = judge_snapshot(Path(weights), budget, setup, p)
+        metrics = {k: v for k, v in point.items() if k != "per_class_accuracy"}
+        epochs.append({"epoch": epoch, **metrics, **worst_class(point["per_class_accuracy"], real)})
         print(
             f"epoch {epoch}: FID {metrics['fid']:.2f} ({metrics['fid_over_floor']:.2f}x floor), accuracy {metrics['accuracy']:.3f}"
         )

@@ -17,14 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..evaluation.comparison import paired_differences
+from ..evaluation.comparison import set_comparisons
 from ..evaluation.generation import generate
 from ..evaluation.setup import EvaluationSetup
-from ..model.samplers import Sampling, sampler_settings
-from ..stats.bootstrap import flat_estimates
+from ..model.samplers import ETA_SAMPLERS, Sampling, sampler_settings
+from ..results.sets import SamplerRun, SamplerStudy
 
-# the differences from the default run, for runs that pair with it (NaN for the others)
-DIFFERENCES = ("accuracy_difference", "fid_difference")
+FAMILY = "samplers against the default"
 
 
 @dataclass(frozen=True)
@@ -50,46 +49,57 @@ def with_default(runs: list[StudyRun], default: StudyRun, timesteps: int) -> tup
     return [default, *runs], 0
 
 
-def sampler_tradeoff(
-    setup: EvaluationSetup, runs: list[StudyRun], default: int, resamples: int, seed: int
-) -> pd.DataFrame:
-    """One row per run, all from `seed`: its settings and sample count, whether it is the default run
-    and whether it pairs with it, seconds (after a warm-up) and seconds per 1000 images, the judged
-    quality with 95% intervals and the FID floor at its n (`EvaluationSetup.summary`), and for a run
-    that pairs with the default, its accuracy and FID minus the default's (paired intervals)."""
+def sampler_tradeoff(setup: EvaluationSetup, runs: list[StudyRun], default: int, seed: int) -> SamplerStudy:
+    """Every run sampled from `seed` (after an untimed warm-up) and judged; each run of the default
+    run's labels compared with it image for image (one family); a run of its own n pairs with none."""
     model, info = setup.model, setup.info
     generated, scores = [], []
     for run in runs:
         generate(model, info, 1, run.sampling, seed)  # the warm-up, not timed
         out = generate(model, info, run.per_class, run.sampling, seed)
         generated.append(out)
-        scores.append(setup.reference.judge_images(out.images, out.labels))
+        scores.append(setup.judge(out.images, out.labels))
     base = scores[default]
-    paired = {i: score for i, score in enumerate(scores) if i != default and np.array_equal(score.labels, base.labels)}
-    differences = paired_differences(base, paired, setup.reference.gaussian, resamples, seed) if paired else {}
-    unpaired = {f"{name}{end}": np.nan for name in DIFFERENCES for end in ("", "_low", "_high")}
+    paired = {i: s for i, s in enumerate(scores) if i != default and np.array_equal(s.labels, base.labels)}
+    versus = set_comparisons(FAMILY, setup, base, paired) if paired else {}
     rows = []
     for i, (run, out, score) in enumerate(zip(runs, generated, scores)):
         s = run.sampling
         steps, eta = sampler_settings(s.sampler, s.steps, s.eta, info.schedule().timesteps)
-        summary = {k: v for k, v in setup.summary(score, resamples, seed).items() if k != "per_class_accuracy"}
+        judged = setup.judged(score)
         rows.append(
-            {
-                "sampler": s.sampler,
-                "steps": steps,
-                "eta": eta,
-                "guidance_scale": s.guidance_scale,
-                "per_class": run.per_class,
-                "default": i == default,
-                "paired": i in paired,
-                "seconds": out.seconds,
-                "seconds_per_1000": 1000 * out.seconds / len(out.labels),
-                **summary,
-                **(flat_estimates(differences[i]) if i in paired else unpaired),
-            }
+            SamplerRun(
+                sampler=s.sampler,
+                steps=steps,
+                eta=eta if s.sampler in ETA_SAMPLERS else None,
+                guidance_scale=s.guidance_scale,
+                per_class=run.per_class,
+                default=i == default,
+                seconds=out.seconds,
+                seconds_per_1000=1000 * out.seconds / len(out.labels),
+                judged=judged,
+                versus_default=versus.get(i),
+            )
         )
         print(
-            f"{s.sampler} {steps:4d} steps, eta {eta:g}, {len(out.labels)} images: {out.seconds:6.1f} s, "
-            f"FID {summary['fid']:.2f} (floor {summary['fid_floor']:.2f}), accuracy {summary['accuracy']:.3f}"
+            f"{s.sampler} {steps:4d} steps, {judged.n} images: {out.seconds:6.1f} s, FID "
+            f"{judged.fid.value:.2f} (floor {judged.real.fid:.2f}), accuracy {judged.accuracy.value:.3f}"
         )
-    return pd.DataFrame(rows)
+    return SamplerStudy(family=FAMILY, runs=rows)
+
+
+def table(study: SamplerStudy) -> pd.DataFrame:
+    """One row per run (settings, seconds, the judged set's flat keys): the CSV for DVC's plots."""
+    return pd.DataFrame(
+        [
+            {
+                "sampler": r.sampler,
+                "steps": r.steps,
+                "eta": r.eta,
+                "default": r.default,
+                "seconds_per_1000": r.seconds_per_1000,
+                **r.judged.flat(),
+            }
+            for r in study.runs
+        ]
+    )

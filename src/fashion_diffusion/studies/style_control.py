@@ -1,6 +1,7 @@
 """How well generation controls style: requests for every class x attribute x level (sampled so that
 only the style differs between levels), and the hit rates and rank correlations of the attributes
-recomputed from the generated pixels."""
+recomputed from the generated pixels, against chance: every level's hit rate in one family (Holm), every
+attribute's pooled hit rate in another, and a verdict per attribute that names any level below chance."""
 
 from __future__ import annotations
 
@@ -12,9 +13,19 @@ from ..data.prepared import to_uint8
 from ..model.checkpoint import ModelInfo
 from ..model.samplers import Sampling, sample
 from ..model.unet import Denoiser
-from ..stats.bootstrap import mean_estimate
+from ..results.base import Comparison, Estimate
+from ..results.style import CHANCE_WORDS, StyleAttribute, StyleControl, StyleLevel
+from ..stats import inference
+from ..stats.bootstrap import percentile_interval, resample_indices
+from ..stats.inference import Difference
 from ..stats.metrics import spearman
 from ..style.bins import StyleBins, assign_levels
+
+FAMILY = "style levels"
+ATTRIBUTE_FAMILY = "style attributes"
+# An attribute is "controlled well" when, beside its levels' and its pooled verdicts, its pooled hit rate
+# beats chance by at least this margin.
+WELL_MARGIN = 0.2
 
 
 def control_columns(bins: StyleBins, classes: int, per_level: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -77,109 +88,154 @@ def within_class_z(values: np.ndarray, class_labels: np.ndarray) -> np.ndarray:
     return z
 
 
-def control_table(
-    requested: np.ndarray, values: dict[str, np.ndarray], class_labels: np.ndarray, bins: StyleBins, resamples: int
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def style_control(
+    requested: np.ndarray,
+    values: dict[str, np.ndarray],
+    class_labels: np.ndarray,
+    bins: StyleBins,
+    per_level: int,
+    resamples: int,
+    seed: int,
+) -> StyleControl:
     """How well generated images land in the style level they were asked for, within their class.
 
-    requested: int64 (N, A) style labels used for generation (null = not requested);
-    values: {attribute: (N,)} recomputed from the generated images; class_labels: (N,) the
-    class each image was generated for. Image i hits if assign_levels(value_i, edges[class_i])
-    equals its requested level. z_i = within_class_z of the value among the images of its
-    class that requested this attribute, so class differences do not drive the monotonicity.
-    Returns (per_level, summary):
-      per_level: attribute, level, level_name, n, hit_rate with its 95% interval hit_rate_low,
-                 hit_rate_high (bootstrap over the level's images, resampled within each class),
-                 chance_uniform (1 / levels), chance_train (mean over the level's images of
-                 train_fractions[class_i][level]), mean_value, mean_z;
-      summary:   attribute, n, mean_hit_rate and mean chances over the requested levels,
-                 spearman (requested level vs raw value, pooled over classes),
-                 means_increasing (raw mean_value), spearman_within_class (level vs z),
-                 z_means_increasing (mean_z increases with the level).
-    """
+    requested: int64 (N, A) style labels used for generation (null = not requested); values: {attribute:
+    (N,)} recomputed from the generated images; class_labels: (N,) the class each image was generated
+    for. Image i hits if assign_levels(value_i, edges[class_i]) equals its requested level. Every level's
+    hit rate (bootstrap over its images within classes, `seed`) is compared with chance (1 / levels) in
+    one family over all attributes and levels; every attribute's pooled hit rate (resampled within
+    levels) in another. z_i = within_class_z of the value among the images of its class that requested
+    this attribute, so class differences do not drive the within-class rank correlation."""
     requested, class_labels = np.asarray(requested, dtype=np.int64), np.asarray(class_labels, dtype=np.int64)
-    rows, summaries = [], []
-    for column, name in enumerate(bins.attributes):
-        asked = requested[:, column] != bins.null_level
-        if not asked.any():
-            continue
-        level, classes = requested[asked, column], class_labels[asked]
-        value = np.asarray(values[name], dtype=np.float64)[asked]
-        z = within_class_z(value, classes)
-        hit = assign_levels(value, bins.edges_for(name, classes)) == level
-        table = _control_levels(name, level, value, z, hit, classes, bins, resamples)
-        rows.append(table)
-        summaries.append(_control_summary(table, level, value, z, hit, resamples))
-    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(), pd.DataFrame(summaries)
-
-
-def _control_levels(
-    name: str,
-    level: np.ndarray,
-    value: np.ndarray,
-    z: np.ndarray,
-    hit: np.ndarray,
-    classes: np.ndarray,
-    bins: StyleBins,
-    resamples: int,
-) -> pd.DataFrame:
-    """One row per requested level of one attribute (see `control_table`)."""
-    chance_train = np.asarray(bins.train_fractions[name])[classes, level]  # (n,) per image
-    hit_rates = {
-        lv: mean_estimate(hit[level == lv], resamples, seed=0, strata=classes[level == lv]) for lv in np.unique(level)
+    chance = 1.0 / bins.levels
+    measured = {
+        name: _attribute_hits(name, requested[:, column], values[name], class_labels, bins)
+        for column, name in enumerate(bins.attributes)
+        if (requested[:, column] != bins.null_level).any()
     }
+    levels, pooled = {}, {}
+    for name, m in measured.items():
+        for lv in sorted({int(v) for v in m["level"]}):
+            mine = m["level"] == lv
+            levels[name, lv] = _hit_rate(m["hit"][mine], m["classes"][mine], chance, resamples, seed)
+        pooled[name] = _hit_rate(m["hit"], m["level"], chance, resamples, seed)
+    level_verdicts = inference.family(FAMILY, {key: d for key, (_, d) in levels.items()}, CHANCE_WORDS)
+    pooled_verdicts = inference.family(ATTRIBUTE_FAMILY, {key: d for key, (_, d) in pooled.items()}, CHANCE_WORDS)
+    attributes = []
+    for name, m in measured.items():
+        rows = [
+            _level(name, lv, m, levels[attribute, lv][0], level_verdicts[attribute, lv], bins)
+            for attribute, lv in levels
+            if attribute == name
+        ]
+        attributes.append(_attribute(name, m, pooled[name][0], pooled_verdicts[name], chance, rows))
+    return StyleControl(per_level=per_level, family=FAMILY, attributes=attributes)
+
+
+def _attribute_hits(name: str, column: np.ndarray, values: np.ndarray, classes: np.ndarray, bins: StyleBins) -> dict:
+    """Per image that requested the attribute (column (N,) of requested levels): its requested level,
+    class, recomputed value, within-class z, and whether it hit."""
+    asked = column != bins.null_level
+    level, classes = column[asked], classes[asked]
+    value = np.asarray(values, dtype=np.float64)[asked]
+    hit = assign_levels(value, bins.edges_for(name, classes)) == level
+    return {"level": level, "classes": classes, "value": value, "z": within_class_z(value, classes), "hit": hit}
+
+
+def _attribute(
+    name: str, m: dict, hit_rate: Estimate, versus: Comparison, chance: float, rows: list[StyleLevel]
+) -> StyleAttribute:
+    enough = len(m["level"]) >= 2
+    return StyleAttribute(
+        name=name,
+        n=len(m["level"]),
+        hit_rate=hit_rate,
+        chance=chance,
+        versus_chance=versus,
+        spearman=_defined(spearman(m["level"], m["value"])) if enough else None,
+        spearman_within_class=_defined(spearman(m["level"], m["z"])) if enough else None,
+        verdict=attribute_verdict(versus, {r.name: r.versus_chance for r in rows}),
+        levels=rows,
+    )
+
+
+def _hit_rate(hit: np.ndarray, strata: np.ndarray, chance: float, resamples: int, seed: int):
+    """The hit rate with its percentile interval (resampled within strata, or over all images when a
+    stratum holds a single image: it would never vary), and minus chance as a Difference with the
+    resamples' standard deviation."""
+    hit = hit.astype(np.float64)
+    _, sizes = np.unique(strata, return_counts=True)
+    index = resample_indices(len(hit), resamples, seed, strata if sizes.min() > 1 else None)
+    means = hit[index].mean(axis=1)
+    low, high = percentile_interval(means)
+    rate = float(hit.mean())
+    return Estimate(value=rate, low=low, high=high), Difference.of_resamples(rate - chance, means - chance)
+
+
+def _level(name: str, lv: int, m: dict, hit_rate: Estimate, versus: Comparison, bins: StyleBins) -> StyleLevel:
+    mine = m["level"] == lv
+    chance_train = np.asarray(bins.train_fractions[name])[m["classes"][mine], lv]  # per image
+    return StyleLevel(
+        level=lv,
+        name=bins.level_names[name][lv],
+        n=int(mine.sum()),
+        hit_rate=hit_rate,
+        versus_chance=versus,
+        chance_train=float(chance_train.mean()),
+        mean_value=float(m["value"][mine].mean()),
+        mean_z=float(m["z"][mine].mean()),
+    )
+
+
+def attribute_verdict(pooled: Comparison, levels: dict[str, Comparison]) -> str:
+    """An attribute's verdict from its pooled hit rate minus chance and its levels' comparisons with chance (name -> Comparison, in order). A level fails when it is below chance. With no
+    failing level: "controlled well" when the pooled rate is above chance by at least WELL_MARGIN,
+    "controlled, weakly" when above chance by less, else not resolved from chance (or "not controlled",
+    below it). With failing levels, named: "controlled except at upright" when the pooled rate is still
+    above chance, "not controlled at upright" when not, "not controlled at any level" when all fail."""
+    failing = [name for name, c in levels.items() if c.verdict == CHANCE_WORDS[1]]
+    above = pooled.verdict == CHANCE_WORDS[0]
+    if failing and len(failing) == len(levels):
+        return "not controlled at any level"
+    if failing:
+        where = failing[0] if len(failing) == 1 else f"{', '.join(failing[:-1])} and {failing[-1]}"
+        return f"controlled except at {where}" if above else f"not controlled at {where}"
+    if pooled.verdict == CHANCE_WORDS[1]:
+        return "not controlled"
+    if not above:
+        return "not resolved from chance"
+    return "controlled well" if pooled.value >= WELL_MARGIN else "controlled, weakly"
+
+
+def _defined(x: float) -> float | None:
+    return None if np.isnan(x) else float(x)
+
+
+def level_table(control: StyleControl) -> pd.DataFrame:
+    """One row per requested (attribute, level): the CSV for DVC and the figure (attribute, level,
+    level_name, n, hit_rate with its interval, chance, verdict, chance_train, mean_value, mean_z)."""
     return pd.DataFrame(
         [
             {
-                "attribute": name,
-                "level": int(lv),
-                "level_name": bins.level_names[name][lv],
-                "n": int((level == lv).sum()),
-                **hit_rates[lv].as_dict("hit_rate"),
-                "chance_uniform": 1.0 / bins.levels,
-                "chance_train": float(chance_train[level == lv].mean()),
-                "mean_value": float(value[level == lv].mean()),
-                "mean_z": float(z[level == lv].mean()),
+                "attribute": a.name,
+                "level": lv.level,
+                "level_name": lv.name,
+                "n": lv.n,
+                "hit_rate": lv.hit_rate.value,
+                "hit_rate_low": lv.hit_rate.low,
+                "hit_rate_high": lv.hit_rate.high,
+                "chance_uniform": a.chance,
+                "verdict": lv.versus_chance.verdict,
+                "chance_train": lv.chance_train,
+                "mean_value": lv.mean_value,
+                "mean_z": lv.mean_z,
             }
-            for lv in np.unique(level)
+            for a in control.attributes
+            for lv in a.levels
         ]
     )
 
 
-def _control_summary(
-    table: pd.DataFrame, level: np.ndarray, value: np.ndarray, z: np.ndarray, hit: np.ndarray, resamples: int
-) -> dict:
-    """Summary row of one attribute from its per-level table and per-image arrays (n,); the hit rate
-    has a bootstrap interval over images, resampled within each requested level."""
-    enough = len(level) >= 2
-    hit_rate = mean_estimate(hit, resamples, seed=0, strata=level)
-    return {
-        "attribute": table["attribute"].iloc[0],
-        "n": len(level),
-        "mean_hit_rate": hit_rate.value,
-        "hit_rate_low": hit_rate.low,
-        "hit_rate_high": hit_rate.high,
-        "chance_uniform": table["chance_uniform"].iloc[0],
-        "chance_train": table["chance_train"].mean(),
-        "spearman": spearman(level, value) if enough else float("nan"),
-        "means_increasing": bool(np.all(np.diff(table["mean_value"]) > 0)),
-        "spearman_within_class": spearman(level, z) if enough else float("nan"),
-        "z_means_increasing": bool(np.all(np.diff(table["mean_z"]) > 0)),
-    }
-
-
-def control_metrics(per_level: pd.DataFrame, summary: pd.DataFrame) -> dict:
-    """The numbers of `control_table` that reports/metrics/style.json keeps: {attribute: its mean hit
-    rate with interval, uniform chance and within-class Spearman, and under "levels" {level_name:
-    hit_rate, hit_rate_low, hit_rate_high}}."""
-    kept = ("mean_hit_rate", "hit_rate_low", "hit_rate_high", "chance_uniform", "spearman_within_class")
-    return {
-        row["attribute"]: {key: row[key] for key in kept}
-        | {
-            "levels": {
-                level["level_name"]: {key: level[key] for key in ("hit_rate", "hit_rate_low", "hit_rate_high")}
-                for level in per_level[per_level["attribute"] == row["attribute"]].to_dict("records")
-            }
-        }
-        for row in summary.to_dict("records")
-    }
+def headline(control: StyleControl) -> dict[str, float]:
+    """Each attribute's pooled hit rate (reports/headline/style.json)."""
+    return {f"{a.name}_hit_rate": a.hit_rate.value for a in control.attributes}

@@ -3,7 +3,9 @@ true timestep, a shifted one, or a random one, on the same images, noise and tru
 
 Told t = clip(true t + shift, 0, T - 1) for each shift, and a uniform random t. Every condition
 sees identical inputs x_t, so the differences in error come from the timestep alone; the
-increase over the true timestep is a paired mean over images, with its bootstrap interval.
+increase over the true timestep is a paired mean over images: every condition is resampled with the
+same bootstrap indices, and the increase's standard error is the standard deviation of its resampled
+values. The increases of all conditions are one family (Holm).
 """
 
 from __future__ import annotations
@@ -15,10 +17,20 @@ import torch
 from ..evaluation.loss_by_timestep import noise_prediction_errors
 from ..model.schedule import NoiseSchedule
 from ..model.unet import Denoiser
-from ..stats.bootstrap import mean_estimate
+from ..results.base import HIGHER_LOWER_ERROR, Estimate
+from ..results.probes import TimestepCondition, WrongTimestep
+from ..stats import inference
+from ..stats.bootstrap import percentile_interval, resample_indices
+from ..stats.inference import Difference
 
 TRUE = "true t"
 RANDOM = "random t"
+FAMILY = "timestep told"
+
+
+def shifted(shift: int) -> str:
+    """The name of the condition told t + shift."""
+    return f"t {shift:+d}"
 
 
 def told_timesteps(
@@ -26,7 +38,7 @@ def told_timesteps(
 ) -> dict[str, torch.Tensor]:
     """Condition name -> the timesteps (N,) the model is told: the true t, each shift, a random t."""
     told = {TRUE: t}
-    told |= {f"t {shift:+d}": (t + shift).clamp(0, timesteps - 1) for shift in shifts}
+    told |= {shifted(shift): (t + shift).clamp(0, timesteps - 1) for shift in shifts}
     told[RANDOM] = torch.randint(0, timesteps, t.shape, generator=generator)
     return told
 
@@ -53,21 +65,35 @@ def wrong_timestep_errors(
     return pd.DataFrame(columns)
 
 
-def summarise(errors: pd.DataFrame, resamples: int, seed: int) -> pd.DataFrame:
-    """One row per condition: mean error and its increase over the true timestep, with intervals."""
-    rows = []
-    for name in [c for c in errors.columns if c != "t"]:
-        mse = mean_estimate(errors[name].to_numpy(), resamples, seed)
-        increase = mean_estimate((errors[name] - errors[TRUE]).to_numpy(), resamples, seed)
-        rows.append(
-            {
-                "condition": name,
-                **mse.as_dict("mse"),
-                **increase.as_dict("increase"),
-                "ratio": mse.value / errors[TRUE].mean(),
-            }
+def wrong_timestep_result(errors: pd.DataFrame, shifts: list[int], resamples: int, seed: int) -> WrongTimestep:
+    """Each condition's mean error (`wrong_timestep_errors`' columns) with its interval, and its increase
+    over the true t, paired over images (the same resamples for every condition), as one family."""
+    index = resample_indices(len(errors), resamples, seed)
+    names = [c for c in errors.columns if c != "t"]
+    mse, resampled = {}, {}
+    for name in names:
+        values = errors[name].to_numpy(np.float64)
+        resampled[name] = values[index].mean(axis=1)
+        low, high = percentile_interval(resampled[name])
+        mse[name] = Estimate(value=float(values.mean()), low=low, high=high)
+    differences = {
+        name: Difference.of_resamples(mse[name].value - mse[TRUE].value, resampled[name] - resampled[TRUE])
+        for name in names
+        if name != TRUE
+    }
+    increases = inference.family(FAMILY, differences, HIGHER_LOWER_ERROR)
+    shift_of = {shifted(shift): shift for shift in shifts}
+    conditions = [
+        TimestepCondition(
+            name=name,
+            shift=shift_of.get(name),
+            mse=mse[name],
+            times_true=mse[name].value / mse[TRUE].value,
+            increase=increases.get(name),
         )
-    return pd.DataFrame(rows)
+        for name in names
+    ]
+    return WrongTimestep(images=len(errors), family=FAMILY, conditions=conditions)
 
 
 def by_true_timestep(errors: pd.DataFrame, buckets: int, timesteps: int) -> pd.DataFrame:

@@ -8,7 +8,7 @@ import torch
 
 from ...core.batching import batched
 from ...data.prepared import to_model_range
-from ...stats.bootstrap import bootstrap
+from ...stats.bootstrap import percentile_interval, resample_indices
 from ...stats.metrics import roc_auc
 from ..corruptions import random_blur, random_noise
 from .scorer import Scorer
@@ -74,18 +74,20 @@ def validation_metrics(
     prompts: dict[str, str],
     blur_sigma: list[float],
     noise_std: list[float],
-    seed: int,
+    corruption_seed: int,
     resamples: int,
+    bootstrap_seed: int,
 ) -> dict:
-    """The scorer on real test images (uint8 (N, H, W), labels (N,)) and on blurred and noised copies.
+    """The scorer on real test images (uint8 (N, H, W), labels (N,)) and on blurred and noised copies
+    (drawn from `corruption_seed`).
 
     zero_shot_accuracy with class_prompt; `auc_clear_vs_blurred` and `auc_clear_vs_noised`: ROC AUC
     of P(clear), the "clear" prompt's probability in the softmax over all `prompts` (the score that
     `score_samples` gives), separating the clean images from each kind of copy, with a bootstrap
-    interval over images (a clean image and its copy are resampled together); and `prompt_meaning`
-    over the clean images and both copies."""
+    interval over images (a clean image and its copy are resampled together: `_low`, `_high`) and the
+    resamples' standard deviation (`_se`); and `prompt_meaning` over the clean images and both copies."""
     x, y = to_model_range(images), torch.as_tensor(labels)
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch.Generator().manual_seed(corruption_seed)
     probabilities = {
         kind: prompt_probabilities(scorer, batch, y, class_names, prompts)
         for kind, batch in [
@@ -96,14 +98,18 @@ def validation_metrics(
     }
     clear = {kind: p[:, list(prompts).index("clear")].numpy() for kind, p in probabilities.items()}
     clean = clear["clean"]
+    index = resample_indices(len(clean), resamples, bootstrap_seed)  # image i and its copy i resampled together
 
-    def auc(copies: np.ndarray):  # clean image i and its copy i resampled together
-        return bootstrap(lambda idx: roc_auc(clean[idx], copies[idx]), len(clean), resamples, seed)
+    def auc(key: str, copies: np.ndarray) -> dict[str, float]:
+        resampled = np.array([roc_auc(clean[rows], copies[rows]) for rows in index])
+        low, high = percentile_interval(resampled)
+        se = float(resampled.std(ddof=1))
+        return {key: roc_auc(clean, copies), f"{key}_low": low, f"{key}_high": high, f"{key}_se": se}
 
-    aucs = {f"auc_clear_vs_{kind}": auc(clear[kind]) for kind in ("blurred", "noised")}
     return {
         "zero_shot_accuracy": zero_shot_accuracy(scorer, x, y, class_names, class_prompt),
-        **{k: v for key, estimate in aucs.items() for k, v in estimate.as_dict(key).items()},
+        **auc("auc_clear_vs_blurred", clear["blurred"]),
+        **auc("auc_clear_vs_noised", clear["noised"]),
         **prompt_meaning(probabilities, list(prompts)),
     }
 
@@ -132,13 +138,3 @@ def score_samples(
     columns |= {key: by_prompt[:, i].numpy() for i, key in enumerate(prompts)}
     columns["class_prob"] = by_class.gather(1, labels[:, None]).squeeze(1).numpy()
     return pd.DataFrame(columns)
-
-
-def summarise_scores(scores: pd.DataFrame, prompt_keys: list[str]) -> dict:
-    """Mean of each score column overall (`mean_<column>`) and per class (`per_class`)."""
-    columns = prompt_keys + ["class_prob"]
-    per_class = scores.groupby("class", sort=False)[columns].mean()
-    return {
-        **{f"mean_{c}": float(scores[c].mean()) for c in columns},
-        "per_class": {name: {c: float(row[c]) for c in columns} for name, row in per_class.iterrows()},
-    }
