@@ -12,6 +12,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from fashion_diffusion.results.ablations import AblationStudy
+from fashion_diffusion.results.base import read_result
 from fashion_diffusion.tracking.generator_model import REGISTERED_MODEL
 from fashion_diffusion.tracking.names import stage_tag
 from fashion_diffusion.tracking.store import EXPERIMENT
@@ -194,9 +196,8 @@ def test_compare_writes_a_table_and_a_plot_of_the_experiments(repo):
 
 
 def test_every_ablation_variant_trained_at_the_equal_budget(repo):
-    summary = json.loads((repo / "reports/metrics/ablations.json").read_text())
-    variants = summary["variants"]
-    assert set(variants) == {
+    study = read_result(repo / "reports/metrics/ablations.json", AblationStudy)
+    assert set(study.variants) == {
         "reference",
         "no_skip_connections",
         "plain_cnn",
@@ -204,16 +205,21 @@ def test_every_ablation_variant_trained_at_the_equal_budget(repo):
         "large",
         "clip_alignment",
     }
-    budgets = summary["budgets_gflop"]
-    for name, row in variants.items():
-        assert [point["budget_gflop"] for point in row["curve"]] == budgets  # one judged point per budget
-        for point in row["curve"]:
-            # steps = round(budget / (FLOPs per image x batch)): the compute spent is the budget, within one step
-            step_gflop = row["gflops_per_image"] * row["batch_size"]
-            assert abs(point["train_gflop"] - point["budget_gflop"]) <= step_gflop
-            assert point["fid_low"] <= point["fid"] <= point["fid_high"] and 0 <= point["accuracy"] <= 1
-            if name != summary["reference"]:
-                assert point["fid_difference_low"] <= point["fid_difference"] <= point["fid_difference_high"]
-        assert row["fid"] == row["curve"][-1]["fid"]  # the top level: the largest budget
-        if name != summary["reference"]:
-            assert set(row["crossings"]) == {"accuracy", "fid"}
+    for name, training in study.variants.items():
+        # steps = round(budget / (FLOPs per image x batch)): the compute spent is the budget, within one step
+        step_gflop = training.gflops_per_image * training.batch_size
+        for steps, budget in zip(training.steps, study.budgets_gflop):
+            assert abs(steps * step_gflop - budget) <= step_gflop
+        expected = study.training_seeds if name in study.replicated else study.training_seeds[:1]
+        assert training.seeds == expected and len(training.train_seconds) == len(expected)
+        for point in study.curve(name):  # one judged point per budget
+            j = point.judged
+            assert j.fid.low <= j.fid.value <= j.fid.high and 0 <= j.accuracy.value <= 1 and j.seeds == len(expected)
+            assert len(point.held_out_mse) == len(study.buckets)
+    for c in study.comparisons:
+        for comparison in (c.judged.accuracy, c.judged.coverage, c.judged.kid, *c.held_out_mse):
+            assert comparison.low <= comparison.value <= comparison.high
+            assert comparison.off_scale or comparison.p_holm >= comparison.p
+    assert {(c.variant, c.budget_gflop) for c in study.comparisons} == {
+        (name, b) for name in study.variants if name != study.reference for b in study.budgets_gflop
+    }

@@ -15,6 +15,7 @@ class VariantTraining(Result):
     arch: str  # the model.archs entry
     parameters: int
     gflops_per_image: float  # forward pass, at the data's resolution
+    batch_size: int
     alignment_weight: float  # of the CLIP alignment term; 0 for none
     warmup_steps: int
     steps: list[int]  # at each budget

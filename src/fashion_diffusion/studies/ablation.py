@@ -231,6 +231,7 @@ def variant_training(name: str, records: list[dict]) -> VariantTraining:
         arch=first["arch"],
         parameters=first["parameters"],
         gflops_per_image=first["gflops_per_image"],
+        batch_size=first["batch_size"],
         alignment_weight=first["alignment_weight"],
         warmup_steps=first["warmup_steps"],
         steps=[b["steps"] for b in first["budgets"]],
