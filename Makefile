@@ -15,7 +15,7 @@ XDIST  ?= -n 2 --dist loadgroup
 # For a team, commit any DVC storage instead: `dvc remote add -d storage s3://bucket/fashion-diffusion`.
 DVC_REMOTE ?= $(HOME)/fashion-diffusion-dvc-remote
 
-.PHONY: setup constraints lint dataset browser repro test test-fast smoke mlflow team-server remote push pull \
+.PHONY: setup constraints lint dataset browser repro test test-fast smoke mlflow team-server serve remote push pull \
 	compare log-run bench-sample clean
 
 setup: $(VENV)/.installed
@@ -86,6 +86,13 @@ PORT ?= 5000
 team-server: setup
 	$(RUN) fashion-diffusion team-server --folder "$(TEAM_SERVER_DIR)" --host $(SERVER_HOST) --port $(PORT) \
 		--allowed-hosts "$(ALLOWED_HOSTS)"
+
+# The registered model over HTTP on this machine (docs/mlflow.md): POST requests to http://127.0.0.1:$(SERVE_PORT)/invocations.
+MODEL ?= models:/fashion-diffusion/latest
+SERVE_PORT ?= 5001
+serve: setup
+	MLFLOW_TRACKING_URI="$${MLFLOW_TRACKING_URI:-sqlite:///$(CURDIR)/mlflow.db}" \
+		$(BIN)/mlflow models serve -m "$(MODEL)" --env-manager local --host 127.0.0.1 --port $(SERVE_PORT)
 
 # A DVC remote only when none is configured: DVC_REMOTE, recorded in .dvc/config.local (this clone only).
 remote: setup
