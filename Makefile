@@ -92,7 +92,7 @@ MODEL ?= models:/fashion-diffusion/latest
 SERVE_PORT ?= 5001
 serve: setup
 	MLFLOW_TRACKING_URI="$${MLFLOW_TRACKING_URI:-sqlite:///$(CURDIR)/mlflow.db}" \
-		$(BIN)/mlflow models serve -m "$(MODEL)" --env-manager local --host 127.0.0.1 --port $(SERVE_PORT)
+		$(RUN) mlflow models serve -m "$(MODEL)" --env-manager local --host 127.0.0.1 --port $(SERVE_PORT)
 
 # A DVC remote only when none is configured: DVC_REMOTE, recorded in .dvc/config.local (this clone only).
 remote: setup

@@ -47,10 +47,14 @@ def test_the_server_does_not_start_without_its_secrets(tmp_path, change, message
     assert not (tmp_path / "server").exists()
 
 
-def test_every_host_is_not_an_allowed_host(tmp_path):
-    args = cli.parser().parse_args(["team-server", "--folder", str(tmp_path), "--allowed-hosts", "*"])
-    with pytest.raises(team_server.TeamServerError, match=r"^--allowed-hosts: name the hosts clients use"):
+@pytest.mark.parametrize("hosts, problem", [("*", "'*' lets any Host header through"), (" ", "is empty")])
+def test_the_allowed_hosts_are_named(tmp_path, hosts, problem):
+    args = cli.parser().parse_args(["team-server", "--folder", str(tmp_path), "--allowed-hosts", hosts])
+    with pytest.raises(team_server.TeamServerError) as error:
         team_server.prepare(args, GOOD)
+    assert str(error.value) == (
+        f"--allowed-hosts {problem}: name the hosts clients use, e.g. mlflow.example.org:5000 (make: ALLOWED_HOSTS=...)"
+    )
 
 
 def test_the_command_runs_the_basic_auth_app_with_a_private_config(tmp_path):

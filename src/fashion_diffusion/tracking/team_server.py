@@ -73,8 +73,12 @@ def prepare(args: argparse.Namespace, environ: dict[str, str]) -> tuple[list[str
         raise TeamServerError(f"{SECRET_KEY} is not set; set it to a long random string, the same on every restart")
     if not (folder / AUTH_DB).exists():
         check_admin_password(environ.get(ADMIN_PASSWORD))
-    if not args.allowed_hosts.strip() or args.allowed_hosts.strip() == "*":
-        raise TeamServerError("--allowed-hosts: name the hosts clients use (e.g. mlflow.example.org:5000), not '*'")
+    hosts = args.allowed_hosts.strip()
+    if not hosts or hosts == "*":
+        given = "is empty" if not hosts else "'*' lets any Host header through"
+        raise TeamServerError(
+            f"--allowed-hosts {given}: name the hosts clients use, e.g. mlflow.example.org:5000 (make: ALLOWED_HOSTS=...)"
+        )
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     config = write_auth_config(folder, environ.get("MLFLOW_AUTH_ADMIN_USERNAME") or "admin", args.default_permission)
     command = [
