@@ -15,8 +15,8 @@ XDIST  ?= -n 2 --dist loadgroup
 # For a team, commit any DVC storage instead: `dvc remote add -d storage s3://bucket/fashion-diffusion`.
 DVC_REMOTE ?= $(HOME)/fashion-diffusion-dvc-remote
 
-.PHONY: setup constraints lint dataset browser repro test test-fast smoke mlflow remote push pull compare log-run \
-	bench-sample clean
+.PHONY: setup constraints lint dataset browser repro test test-fast smoke mlflow team-server serve remote push pull \
+	compare log-run bench-sample clean
 
 setup: $(VENV)/.installed
 
@@ -76,6 +76,23 @@ smoke: setup dataset
 mlflow: setup
 	@echo "open http://127.0.0.1:5000/#/experiments?workflowType=machine_learning"
 	$(BIN)/mlflow server --backend-store-uri sqlite:///$(CURDIR)/mlflow.db --host 127.0.0.1 --port 5000 --workers 1
+
+# A tracking server for a team, behind MLflow's login (docs/mlflow.md). Required: MLFLOW_FLASK_SERVER_SECRET_KEY,
+# on the first start MLFLOW_AUTH_ADMIN_PASSWORD (the admin's, at least 12 characters), and ALLOWED_HOSTS, the
+# host:port clients use. Runs, artifacts and users are kept in TEAM_SERVER_DIR.
+TEAM_SERVER_DIR ?= $(HOME)/fashion-diffusion-mlflow
+SERVER_HOST ?= 0.0.0.0
+PORT ?= 5000
+team-server: setup
+	$(RUN) fashion-diffusion team-server --folder "$(TEAM_SERVER_DIR)" --host $(SERVER_HOST) --port $(PORT) \
+		--allowed-hosts "$(ALLOWED_HOSTS)"
+
+# The registered model over HTTP on this machine (docs/mlflow.md): POST requests to http://127.0.0.1:$(SERVE_PORT)/invocations.
+MODEL ?= models:/fashion-diffusion/latest
+SERVE_PORT ?= 5001
+serve: setup
+	MLFLOW_TRACKING_URI="$${MLFLOW_TRACKING_URI:-sqlite:///$(CURDIR)/mlflow.db}" \
+		$(RUN) mlflow models serve -m "$(MODEL)" --env-manager local --host 127.0.0.1 --port $(SERVE_PORT)
 
 # A DVC remote only when none is configured: DVC_REMOTE, recorded in .dvc/config.local (this clone only).
 remote: setup

@@ -26,35 +26,40 @@ def main() -> None:
         out("reports/assessment.md").write_text(report)
         artifacts = {"": out("reports/assessment.md"), "figures": Path("reports/figures"), "pipeline": Path("dvc.lock")}
         version = tracked.call(pipeline_run.log_outputs, named.run_id, p, artifacts) if named else None
-        write_json(out("reports/mlflow_run.json"), _record(named, version, _why_not(tracked, named)))
+        write_json(out("reports/mlflow_run.json"), _record(named, version, _why_not(tracked)))
     if version is not None:
         print(
             f"wrote reports/assessment.md; MLflow run {named.run_name} ({named.run_id}), "
             f"model models:/{REGISTERED_MODEL}/{version}, in {named.tracking_uri}"
         )
-    elif not tracked.unreachable:  # an unreachable store was announced in one line when the stage began
+    elif not tracked.problem:  # a store it could not use was announced in one line already
         print(
-            f"{_why_not(tracked, named)}; report written, run not logged; log it later with `make log-run`",
+            f"{_why_not(tracked)}; report written, run not logged; log it later with `make log-run`",
             file=sys.stderr,
         )
 
 
-def _why_not(tracked: live.StageRun, named) -> str:
-    if tracked.unreachable:
-        return f"MLflow at {store.tracking_uri()} unreachable"
-    if named:
-        return f"logging to MLflow at {named.tracking_uri} failed"
+def _why_not(tracked: live.StageRun) -> str:
+    """Why the run was not logged, in words a committed file may hold (no machine path, no password)."""
+    if tracked.problem:
+        return f"MLflow at {store.shareable_uri(store.tracking_uri())} {tracked.problem.what}"
     return "MLflow tracking is off (a stage run outside DVC with MLFLOW_TRACKING_URI unset)"
 
 
 def _record(run, version: str | None, why_not: str) -> dict:
+    """reports/mlflow_run.json, committed with the report: the tracking URI without this machine's paths."""
     if version is None:
-        return {"logged": False, "reason": why_not, "tracking_uri": store.tracking_uri(), "log_later": "make log-run"}
+        return {
+            "logged": False,
+            "reason": why_not,
+            "tracking_uri": store.shareable_uri(store.tracking_uri()),
+            "log_later": "make log-run",
+        }
     return {
         "logged": True,
         "run_id": run.run_id,
         "run_name": run.run_name,
-        "tracking_uri": run.tracking_uri,
+        "tracking_uri": store.shareable_uri(run.tracking_uri),
         "experiment": store.EXPERIMENT,
         "experiment_id": run.experiment_id,
         "model_uri": f"models:/{REGISTERED_MODEL}/{version}",

@@ -42,8 +42,13 @@ def test_check_source_fails_where_prepare_would_and_names_data_source(tmp_path):
     )
 
     (tmp_path / "a-file").write_text("")
-    with pytest.raises(DataError, match=r"^params\.yaml: data\.source: .*a-file: not a folder"):
-        check_source(str(tmp_path / "a-file"), download_fallback=False)
+    for fallback in (True, False):  # a file is no folder, and prepare would not download over it either
+        with pytest.raises(DataError) as error:
+            check_source(str(tmp_path / "a-file"), download_fallback=fallback)
+        assert str(error.value) == (
+            f"params.yaml: data.source: {tmp_path / 'a-file'}: not a folder (name the folder holding the four "
+            "Fashion-MNIST idx files, or a path where nothing is, to download them)"
+        )
 
     stems = list(IDX_MD5)
     (tmp_path / f"{stems[0]}.gz").write_bytes(b"")

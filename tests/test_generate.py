@@ -1,5 +1,6 @@
 """`fashion-diffusion generate` on a tiny saved model: outputs, determinism, and one-line errors."""
 
+import os
 import subprocess
 import sys
 
@@ -99,3 +100,40 @@ def test_the_console_command_prints_one_line_for_a_missing_model(tmp_path):
     )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == ["error: nope.pt: not found (run `dvc repro train` first)"]
+
+
+def test_a_registered_model_behind_a_refused_login_is_one_line(tmp_path):
+    """A tracking server that answers 401 (a team server without MLFLOW_TRACKING_USERNAME/PASSWORD set): one
+    line naming the server and the variables, exit status 1, no traceback."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    class Refusing(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(401)
+            self.end_headers()
+            self.wfile.write(b"You are not authenticated.")
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Refusing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    uri = f"http://127.0.0.1:{server.server_port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_TRACKING_")}
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "fashion_diffusion.cli", "generate", "--model", "models:/fashion-diffusion/1"]
+            + ["--out", "x.png"],
+            cwd=tmp_path,
+            env={**env, "MLFLOW_TRACKING_URI": uri},
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        server.shutdown()
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: models:/fashion-diffusion/1: MLflow at {uri} asks for a login (HTTP 401): set "
+        "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD"
+    ]

@@ -1,10 +1,12 @@
 """The denoiser as an MLflow model: logged with signature, params and metrics, registered, loaded back
 through models:/<name>/<version>, and generating what `generate` generates for the same request."""
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 import torch
 
 from fashion_diffusion.generate.generator import Generator
@@ -40,3 +42,31 @@ def test_the_registered_model_loads_and_generates(mlflow_store, tmp_path):
     direct = Generator.load(DIFFUSION_MODEL, STYLE_BINS, defaults, True, torch.device("cpu"))
     np.testing.assert_array_equal(images[:3], direct.images(2, 3, 7, defaults.replace(steps=2), ["ink=bold"]))
     np.testing.assert_array_equal(images[3:], direct.images(0, 2, 8, defaults.replace(steps=3), ["ink=bold"]))
+
+
+def test_a_bad_request_is_one_line_that_the_scoring_server_cannot_rewrite(tmp_path, monkeypatch):
+    """RequestError (HTTP 400 from `mlflow models serve`) keeps the model's own line: the scoring server assigns
+    "Failed to predict data '<the input table>'..." to an MlflowException's message, which it ignores."""
+    monkeypatch.chdir(write_tiny_model(tmp_path))
+    model = generator_model.DiffusionGenerator()
+    defaults = Sampling("ddim", 2, 1.0, 1.0, bf16=False, batch_size=0)
+    model.generator = Generator.load(DIFFUSION_MODEL, STYLE_BINS, defaults, True, torch.device("cpu"))
+    bad = {
+        "unknown class 'spaceship'; valid: t-shirt, trouser, sandal, or all": {"class": ["spaceship"], "count": [1]},
+        "count must be between 1 and 10000 images per class, got 0": {"class": ["sandal"], "count": [0]},
+        "missing column 'count'; a request has the columns class, count and seed (and optionally steps and guidance)": {
+            "class": ["sandal"]
+        },
+        "row 2: no count": {"class": ["sandal", "trouser"], "count": [1.0, np.nan]},
+    }
+    for message, columns in bad.items():
+        request = pd.DataFrame({**columns, "seed": [0] * len(columns["class"])})
+        with pytest.raises(generator_model.RequestError) as error:
+            model.predict(None, request)
+        assert error.value.message == message and error.value.get_http_status_code() == 400
+        error.value.message = f"Failed to predict data '{request}'. \nError: {error.value.message}"
+        assert json.loads(error.value.serialize_as_json())["message"] == message
+
+    every_class = model.predict(None, pd.DataFrame({"class": ["all"], "count": [2], "seed": [5]}))
+    assert every_class.shape == (6, 28, 28)  # 2 of each of the 3 classes, in class order
+    np.testing.assert_array_equal(every_class[4:], model.generator.images(2, 2, 5, defaults, []))

@@ -239,11 +239,16 @@ BAD_SOURCES = [  # (overrides, what its one line must say)
         "data.source: no/such/folder: folder not found (install Debian's dataset-fashion-mnist or set "
         "data.download_fallback: true)",
     ),
+    (  # an existing file, download on: prepare would say "not found" and download
+        {"data.source": "params.yaml", "data.download_fallback": True},
+        "data.source: params.yaml: not a folder (name the folder holding the four Fashion-MNIST idx files, or a "
+        "path where nothing is, to download them)",
+    ),
 ]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("overrides, message", BAD_SOURCES, ids=["absent-without-download"])
+@pytest.mark.parametrize("overrides, message", BAD_SOURCES, ids=["absent-without-download", "a-file"])
 def test_a_bad_data_source_stops_check_params_before_it_touches_any_output(tmp_path, overrides, message):
     write_params(tmp_path, overrides)
     write_placeholder_outputs(tmp_path)

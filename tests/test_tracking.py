@@ -209,3 +209,135 @@ def test_a_stage_killed_with_sigterm_leaves_a_killed_run(mlflow_store, tmp_path)
     ]
     run = _only_run(mlflow_store)
     assert run.info.status == "KILLED" and run.data.tags["failed_stage"] == "slow"
+
+
+# --- a server behind a login (`make team-server`): a refused login is one line naming the variables ------
+LOGIN = ("alice", "alice-password-1")
+
+
+class _LoginServer(BaseHTTPRequestHandler):
+    """/health for anyone; any other path 200 for LOGIN, else 401 as MLflow's basic-auth app answers; a Host
+    header other than 127.0.0.1:<port> gets the 403 of MLflow's security middleware."""
+
+    def do_GET(self):
+        import base64
+
+        expected = "Basic " + base64.b64encode(":".join(LOGIN).encode()).decode()
+        if self.path == "/health":
+            status, body = 200, b"OK"
+        elif not self.headers["Host"].startswith("127.0.0.1:"):
+            status, body = 403, b"Invalid Host header - possible DNS rebinding attack detected"
+        elif self.headers.get("Authorization") == expected:
+            status, body = 200, b'{"experiments": []}'
+        else:
+            status, body = 401, b"You are not authenticated."
+        self.send_response(status)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def login_server(monkeypatch):
+    for name in ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    server = HTTPServer(("127.0.0.1", 0), _LoginServer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_port
+    server.shutdown()
+
+
+def test_a_refused_login_names_the_server_and_the_variables_to_set(login_server, monkeypatch):
+    uri = f"http://127.0.0.1:{login_server}"
+    assert reachability.store_problem(uri).line(uri) == (
+        f"MLflow at {uri} asks for a login (HTTP 401): set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD"
+    )
+    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "alice")
+    monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", "wrong-password")
+    assert reachability.store_problem(uri).line(uri) == (
+        f"MLflow at {uri} refused the login (HTTP 401 for user 'alice'): set MLFLOW_TRACKING_USERNAME and "
+        "MLFLOW_TRACKING_PASSWORD to a login of that server"
+    )
+    monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", LOGIN[1])
+    assert reachability.store_problem(uri) is None
+    other_host = f"http://localhost:{login_server}"
+    assert reachability.store_problem(other_host).line(other_host) == (
+        f"MLflow at {other_host} refused the Host header (HTTP 403 for 'localhost:{login_server}'): "
+        "its --allowed-hosts must name it"
+    )
+
+
+def test_a_stage_refused_by_the_server_runs_without_tracking_in_one_line(login_server, tmp_path, monkeypatch, capsys):
+    uri = f"http://127.0.0.1:{login_server}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    monkeypatch.chdir(tmp_path)
+    with live.stage_run("train") as tracked:
+        tracked.log_row({"step": 1, "loss": 0.1})
+        work_done = True
+    assert work_done and not tracked.active and tracked.problem.what == "asks for a login"
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"MLflow at {uri} asks for a login (HTTP 401): set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD; "
+        "stage train runs without tracking"
+    ]
+
+
+def test_a_call_refused_midway_is_one_line_naming_the_variables(monkeypatch, capsys):
+    from mlflow.exceptions import MlflowException
+    from mlflow.protos.databricks_pb2 import PERMISSION_DENIED
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://mlflow.example.org:5000")
+    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "reader")
+
+    def create_run():
+        raise MlflowException("API request to endpoint /api/2.0/mlflow/runs/create failed", PERMISSION_DENIED)
+
+    assert live.attempt("render_report", create_run)[0] is None
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "MLflow at http://mlflow.example.org:5000 refused the request (HTTP 403 for user 'reader': permission "
+        "denied): ask its admin for EDIT on the experiment and the registered model 'fashion-diffusion', or set "
+        "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD to a user who has it; report written, run not "
+        "logged; log it later with `make log-run`"
+    ]
+
+
+def test_log_run_against_a_refused_login_is_one_line(login_server, tmp_path, monkeypatch):
+    from fashion_diffusion.tracking import log_later
+    from tests.support.tiny import write_tiny_params
+
+    write_tiny_params(tmp_path)
+    for name in ("dvc.lock", "reports/assessment.md"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text("")
+    monkeypatch.chdir(tmp_path)
+    uri = f"http://127.0.0.1:{login_server}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    with pytest.raises(log_later.TrackingUnavailable) as error:
+        log_later.main()
+    assert str(error.value) == (
+        f"MLflow at {uri} asks for a login (HTTP 401): set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD; "
+        "nothing logged"
+    )
+
+
+# --- reports/mlflow_run.json is committed: its tracking URI holds no path of this machine -----------------
+
+
+@pytest.mark.parametrize(
+    "uri, shared",
+    [
+        ("sqlite:////home/ana/fashion-diffusion/mlflow.db", "sqlite:///mlflow.db"),
+        ("sqlite:////home/ana/fashion-diffusion/stores/runs.db", "sqlite:///stores/runs.db"),
+        ("sqlite:////tmp/elsewhere/mlflow.db", "sqlite:///<outside the repository>/mlflow.db"),
+        ("sqlite:///mlflow.db", "sqlite:///mlflow.db"),
+        ("file:///home/ana/fashion-diffusion/mlruns", "mlruns"),
+        ("http://mlflow.example.org:5000", "http://mlflow.example.org:5000"),
+        ("https://ana:secret@mlflow.example.org/tracking", "https://mlflow.example.org/tracking"),
+        ("postgresql://ana:secret@db.example.org:5432/mlflow", "postgresql://db.example.org:5432/mlflow"),
+    ],
+)
+def test_the_recorded_tracking_uri_holds_no_machine_path_or_password(uri, shared):
+    from pathlib import Path
+
+    assert store.shareable_uri(uri, Path("/home/ana/fashion-diffusion")) == shared

@@ -61,8 +61,14 @@ def read_verified(folder: Path, stem: str) -> np.ndarray:
 def check_source(source: str, download_fallback: bool) -> None:
     """What stage prepare needs from data.source, checked cheaply (files exist; their md5 is checked
     by prepare): a folder holding the four idx files (each .gz or plain), or, with
-    data.download_fallback, no folder at all (prepare downloads)."""
+    data.download_fallback, nothing at that path at all (prepare downloads). Anything else that
+    exists there (a file, say) is refused, download or not: prepare would not use it."""
     folder = Path(source)
+    if folder.exists() and not folder.is_dir():
+        raise DataError(
+            f"params.yaml: data.source: {folder}: not a folder (name the folder holding the four Fashion-MNIST "
+            "idx files, or a path where nothing is, to download them)"
+        )
     if folder.is_dir():
         missing = [
             f"{stem}.gz" for stem in IDX_MD5 if not (folder / f"{stem}.gz").is_file() and not (folder / stem).is_file()
@@ -73,9 +79,8 @@ def check_source(source: str, download_fallback: bool) -> None:
                 "idx files; install Debian's dataset-fashion-mnist)"
             )
     elif not download_fallback:
-        problem = "not a folder" if folder.exists() else "folder not found"
         raise DataError(
-            f"params.yaml: data.source: {folder}: {problem} (install Debian's dataset-fashion-mnist "
+            f"params.yaml: data.source: {folder}: folder not found (install Debian's dataset-fashion-mnist "
             "or set data.download_fallback: true)"
         )
 
@@ -85,6 +90,8 @@ def find_source(source: str, download_fallback: bool, download_dir: str) -> Path
     folder = Path(source)
     if folder.is_dir():
         return folder
+    if folder.exists():
+        raise DataError(f"{folder}: not a folder (data.source names the folder holding the four idx files)")
     if not download_fallback:
         raise DataError(
             f"{folder}: folder not found (install Debian's dataset-fashion-mnist or set data.download_fallback: true)"

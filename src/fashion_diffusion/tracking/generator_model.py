@@ -5,11 +5,17 @@ returns images, logged to the execution's run and registered, one version per pi
     images = model.predict(pd.DataFrame({"class": ["sandal", "bag"], "count": [4, 2], "seed": [0, 1]}),
                            params={"sampler": "ddim"})         # uint8 (6, 28, 28), rows in order
 
-Columns: class (name or index), count, seed, and optionally steps and guidance (else the settings
-the pipeline sampled with). Params: sampler (any name `model.samplers` knows), eta, styles. The
-model carries models/diffusion.pt, the style bins, those settings (`generate.generator.write_settings`)
-and the fashion_diffusion package itself, so it loads outside this repository; it is logged "from
-code" (`generator_model_code.py`), so loading it unpickles nothing.
+Columns: class (name, index, or all for `count` images of every class), count, seed, and optionally
+steps and guidance (else the settings the pipeline sampled with). Params: sampler (any name
+`model.samplers` knows), eta, styles. The model carries models/diffusion.pt, the style bins, those
+settings (`generate.generator.write_settings`) and the fashion_diffusion package itself, so it loads
+outside this repository; it is logged "from code" (`generator_model_code.py`), so loading it
+unpickles nothing.
+
+A bad request (an unknown class, a count of 0, a missing column) raises `RequestError`, which
+`mlflow models serve` answers with HTTP 400 and the one line as its message. The signature marks
+every column optional so that a missing one reaches `predict` and gets that line too (MLflow's schema
+check would answer with the whole input table).
 """
 
 from __future__ import annotations
@@ -21,7 +27,10 @@ from pathlib import Path
 import mlflow.pyfunc
 import numpy as np
 import pandas as pd
+from mlflow.exceptions import MlflowException
+from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 
+from ..core.errors import InputError
 from ..generate.generator import Generator, read_settings, write_settings
 from ..generate.requests import class_indices
 from ..model.checkpoint import load_denoiser
@@ -32,6 +41,26 @@ ARTIFACT_NAME = "generator"
 REQUIREMENTS = ["torch", "numpy", "tqdm", "diffusers", "pyyaml", "pydantic", "pandas", "mlflow"]
 PACKAGE = Path(__file__).resolve().parents[1]  # src/fashion_diffusion, shipped with the model
 MODEL_CODE = Path(__file__).with_name("generator_model_code.py")
+REQUIRED_COLUMNS = ("class", "count", "seed")
+
+
+class RequestError(MlflowException):
+    """A bad request to the model: HTTP 400 from `mlflow models serve`, whose message is this one line.
+
+    MLflow's scoring server rewrites the message of an MlflowException raised by `predict` to
+    "Failed to predict data '<the whole input table>'. Error: ..." before answering; this class keeps the
+    first message it is given and ignores later assignments, so the answer holds the model's own line."""
+
+    def __init__(self, message: str):
+        super().__init__(message, error_code=INVALID_PARAMETER_VALUE)
+
+    @property
+    def message(self) -> str:
+        return self._message
+
+    @message.setter
+    def message(self, value: str) -> None:
+        self.__dict__.setdefault("_message", value)
 
 
 class DiffusionGenerator(mlflow.pyfunc.PythonModel):
@@ -50,8 +79,20 @@ class DiffusionGenerator(mlflow.pyfunc.PythonModel):
         )
 
     def predict(self, context, model_input: pd.DataFrame, params: dict | None = None) -> np.ndarray:
-        """model_input: a DataFrame of requests -> uint8 images (sum of counts, H, W), row after row."""
-        params = params or {}
+        """model_input: a DataFrame of requests -> uint8 images (sum of counts, H, W), row after row.
+        RequestError, one line, for a bad request."""
+        try:
+            return self._images(model_input, params or {})
+        except InputError as error:
+            raise RequestError(str(error)) from None
+
+    def _images(self, model_input: pd.DataFrame, params: dict) -> np.ndarray:
+        missing = [column for column in REQUIRED_COLUMNS if column not in model_input.columns]
+        if missing:
+            raise InputError(
+                f"missing column {missing[0]!r}; a request has the columns class, count and seed "
+                "(and optionally steps and guidance)"
+            )
         base = self.generator.defaults.replace(
             **{
                 key: params[name]
@@ -61,19 +102,33 @@ class DiffusionGenerator(mlflow.pyfunc.PythonModel):
         )
         styles = list(params.get("styles") or [])
         images = []
-        for row in model_input.to_dict("records"):
+        for number, row in enumerate(model_input.to_dict("records"), start=1):
             sampling = base.replace(
                 steps=_given(row, "steps", base.steps, int),
                 guidance_scale=_given(row, "guidance", base.guidance_scale, float),
             )
-            index = class_indices([str(row["class"])], self.generator.class_names)[0]
-            images.append(self.generator.images(index, int(row["count"]), int(row["seed"]), sampling, styles))
+            count, seed = (_needed(row, column, number) for column in ("count", "seed"))
+            for index in class_indices([_needed(row, "class", number, str)], self.generator.class_names):
+                images.append(self.generator.images(index, count, seed, sampling, styles))  # "all": every class
+        if not images:
+            raise InputError("no request rows; send at least one row of class, count and seed")
         return np.concatenate(images)
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
 
 
 def _given(row: dict, column: str, default, kind):
     value = row.get(column)
-    return default if value is None or (isinstance(value, float) and np.isnan(value)) else kind(value)
+    return default if _missing(value) else kind(value)
+
+
+def _needed(row: dict, column: str, number: int, kind=int):
+    value = row.get(column)
+    if _missing(value):
+        raise InputError(f"row {number}: no {column}")
+    return kind(value)
 
 
 def signature(defaults: Sampling, image_shape: tuple[int, int]):
@@ -82,9 +137,9 @@ def signature(defaults: Sampling, image_shape: tuple[int, int]):
 
     inputs = Schema(
         [
-            ColSpec("string", "class"),
-            ColSpec("long", "count"),
-            ColSpec("long", "seed"),
+            ColSpec("string", "class", required=False),  # required by `predict`, which names a missing one
+            ColSpec("long", "count", required=False),
+            ColSpec("long", "seed", required=False),
             ColSpec("long", "steps", required=False),
             ColSpec("double", "guidance", required=False),
         ]

@@ -3,8 +3,8 @@ FINISHED, or FAILED (KILLED on Ctrl-C) with the stage and the error as tags when
 
 Tracking is on for stages that DVC runs (`DVC_STAGE` is set) and whenever `MLFLOW_TRACKING_URI` is
 set; off in the extra processes of a torchrun launch (RANK > 0). A store that does not answer the
-bounded check, or a call that fails midway, turns tracking off for the rest of the stage with one
-line on stderr: the stage's own work never fails because of tracking.
+bounded check or refuses the login, or a call that fails midway, turns tracking off for the rest of
+the stage with one line on stderr: the stage's own work never fails because of tracking.
 """
 
 from __future__ import annotations
@@ -21,19 +21,20 @@ import yaml
 
 from ..core.artifacts import read_json
 from . import execution, names, store
-from .reachability import bound_http_calls, unreachable_reason
+from .reachability import LOGIN_CODES, Problem, bound_http_calls, refused, store_problem
 
 SYSTEM_METRICS_STAGES = {"train"}  # long enough for MLflow's 10 s CPU/memory samples to say something
-WITHOUT_TRACKING = {  # what an unreachable store means for a stage, where it means more than no tracking
+WITHOUT_TRACKING = {  # what a store it cannot use means for a stage, where it means more than no tracking
     "render_report": "report written, run not logged; log it later with `make log-run`"
 }
 
 
 class StageRun:
-    """The execution's MLflow run as one stage sees it; every method does nothing while `run` is None."""
+    """The execution's MLflow run as one stage sees it; every method does nothing while `run` is None.
+    `problem` is why it is None, said in one line on stderr when it happened."""
 
-    def __init__(self, stage: str, run: execution.ExecutionRun | None = None, unreachable: str | None = None):
-        self.stage, self.run, self.unreachable = stage, run, unreachable
+    def __init__(self, stage: str, run: execution.ExecutionRun | None = None, problem: Problem | None = None):
+        self.stage, self.run, self.problem = stage, run, problem
 
     @property
     def active(self) -> bool:
@@ -54,22 +55,32 @@ class StageRun:
         when it fails."""
         if self.run is None:
             return None
-        result = attempt(self.stage, function, *args, **kwargs)
+        result, self.problem = attempt(self.stage, function, *args, **kwargs)
         if result is None:
             self.run = None
         return result
 
 
-def attempt(stage: str, function: Callable, *args, **kwargs):
-    """function(*args, **kwargs), retried while SQLite is locked: its result (True for a function that
-    returns None), or, on any other failure, one line on stderr and None."""
+def attempt(stage: str, function: Callable, *args, **kwargs) -> tuple[object, Problem | None]:
+    """function(*args, **kwargs), retried while SQLite is locked: (its result (True for a function that
+    returns None), None), or, on any other failure, (None, what failed) after one line on stderr."""
     try:
         result = store.retrying(function, *args, **kwargs)
     except Exception as error:  # noqa: BLE001 - tracking must never end the stage's work
-        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
-        print(f"MLflow: {type(error).__name__}: {first_line}; stage {stage} goes on without tracking", file=sys.stderr)
-        return None
-    return True if result is None else result
+        problem = failure(error)
+        consequence = WITHOUT_TRACKING.get(stage, f"stage {stage} goes on without tracking")
+        print(f"{problem.line(store.tracking_uri())}; {consequence}", file=sys.stderr)
+        return None, problem
+    return (True if result is None else result), None
+
+
+def failure(error: Exception) -> Problem:
+    """A failed store call; a refused login names the variables to set."""
+    code = getattr(error, "error_code", None)
+    if code in LOGIN_CODES:
+        return refused(code)
+    first_line = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+    return Problem("failed a call", f"{type(error).__name__}: {first_line}")
 
 
 _current = StageRun("")
@@ -117,20 +128,21 @@ def _interrupt(signum, _frame) -> None:
 
 def open_run(stage: str) -> StageRun:
     uri = store.tracking_uri()
-    reason = unreachable_reason(uri)
-    if reason:
+    problem = store_problem(uri)
+    if problem:
         consequence = WITHOUT_TRACKING.get(stage, f"stage {stage} runs without tracking")
-        print(f"MLflow at {uri} unreachable ({reason}); {consequence}", file=sys.stderr)
-        return StageRun(stage, unreachable=reason)
+        print(f"{problem.line(uri)}; {consequence}", file=sys.stderr)
+        return StageRun(stage, problem=problem)
     bound_http_calls()
     import mlflow
 
     mlflow.set_tracking_uri(uri)
     key, system_metrics = execution.execution_key(), stage in SYSTEM_METRICS_STAGES
     run = execution.recorded_run(key, uri)
+    problem = None
     if run is None or not _resumed(run, system_metrics):
-        run = attempt(stage, _create_run, uri, key, system_metrics)
-    tracked = StageRun(stage, run or None)
+        run, problem = attempt(stage, _create_run, uri, key, system_metrics)
+    tracked = StageRun(stage, run, problem)
     tracked.call(mlflow.set_tag, names.stage_tag(stage), "running")
     return tracked
 

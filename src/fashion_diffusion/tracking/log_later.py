@@ -14,13 +14,13 @@ from ..core.errors import InputError
 from . import names, store
 from .generator_model import REGISTERED_MODEL
 from .pipeline_run import log_outputs
-from .reachability import bound_http_calls, unreachable_reason
+from .reachability import LOGIN_CODES, bound_http_calls, refused, store_problem
 
 ARTIFACTS = {"": Path("reports/assessment.md"), "figures": Path("reports/figures"), "pipeline": Path("dvc.lock")}
 
 
 class TrackingUnavailable(InputError):
-    """The tracking store does not answer."""
+    """The tracking store does not answer, or refuses the login."""
 
 
 def main() -> None:
@@ -29,18 +29,24 @@ def main() -> None:
     if missing:
         raise InputError(f"{missing[0]}: not found; run the pipeline (`make repro`) before logging it")
     uri = store.tracking_uri()
-    reason = unreachable_reason(uri)
-    if reason:
-        raise TrackingUnavailable(f"MLflow at {uri} unreachable ({reason}); nothing logged")
+    problem = store_problem(uri)
+    if problem:
+        raise TrackingUnavailable(f"{problem.line(uri)}; nothing logged")
     bound_http_calls()
     import mlflow
+    from mlflow.exceptions import MlflowException
 
     mlflow.set_tracking_uri(uri)
-    experiment_id = store.prepare_experiment(uri)
-    with mlflow.start_run(
-        experiment_id=experiment_id, run_name=names.run_name(), tags=names.run_tags(logged_later="true")
-    ) as run:
-        version = log_outputs(run.info.run_id, p, ARTIFACTS)
+    try:
+        experiment_id = store.prepare_experiment(uri)
+        with mlflow.start_run(
+            experiment_id=experiment_id, run_name=names.run_name(), tags=names.run_tags(logged_later="true")
+        ) as run:
+            version = log_outputs(run.info.run_id, p, ARTIFACTS)
+    except MlflowException as error:
+        if error.error_code not in LOGIN_CODES:
+            raise
+        raise TrackingUnavailable(f"{refused(error.error_code).line(uri)}; not logged, or only in part") from None
     print(
         f"logged MLflow run {run.info.run_name} ({run.info.run_id}) and model models:/{REGISTERED_MODEL}/{version} "
         f"to {uri}"

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlparse, urlunparse
 
 EXPERIMENT = "fashion-diffusion"
 EXPERIMENT_TAGS = {"mlflow.experimentKind": "custom_model_development"}  # MLflow's model-training view
@@ -33,6 +34,28 @@ def tracking_uri() -> str:
     if os.environ.get("MLFLOW_TRACKING_URI"):
         return os.environ["MLFLOW_TRACKING_URI"]
     return f"sqlite:///{repository_root() / 'mlflow.db'}"
+
+
+def shareable_uri(uri: str, root: Path | None = None) -> str:
+    """The tracking URI as a committed file may hold it: no path of this machine, no credentials.
+    A SQLite file or local folder inside the repository becomes relative to its root
+    (`sqlite:///mlflow.db`, which MLflow resolves from the working directory); one outside keeps its name
+    only, marked `<outside the repository>`; a server URI loses its user and password."""
+    root = (root or repository_root()).resolve()
+    parsed = urlparse(uri)
+    if parsed.scheme in ("sqlite", "file") or not parsed.scheme:
+        local = sqlite_path(uri) or Path(parsed.path if parsed.scheme else uri)
+        if not local.is_absolute():
+            return uri
+        prefix = "sqlite:///" if parsed.scheme == "sqlite" else ""  # a plain path is a local file store
+        try:
+            return prefix + local.resolve().relative_to(root).as_posix()
+        except ValueError:
+            return f"{prefix}<outside the repository>/{local.name}"
+    if parsed.username or parsed.password:
+        host = parsed.hostname + (f":{parsed.port}" if parsed.port else "")
+        return urlunparse(parsed._replace(netloc=host))
+    return uri
 
 
 def sqlite_path(uri: str) -> Path | None:
