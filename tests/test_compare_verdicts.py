@@ -7,7 +7,9 @@ from pathlib import Path
 from fashion_diffusion.results.base import NOT_RESOLVED
 from tests.support.fixtures import ablations
 
-spec = importlib.util.spec_from_file_location("compare_verdicts", Path(__file__).parents[1] / "tools/compare_verdicts.py")
+spec = importlib.util.spec_from_file_location(
+    "compare_verdicts", Path(__file__).parents[1] / "tools/compare_verdicts.py"
+)
 compare_verdicts = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(compare_verdicts)
 

@@ -61,13 +61,21 @@ def _write(tmp_path, dotted: str, value) -> str:
             "only skip_connections: false; it differs in attention_levels, block, channels",
         ),
         ("ablations.questions.larger", "plain_cnn", "ablations.questions.larger: variant 'plain_cnn' (plain_cnn)"),
-        ("ablations.questions.simpler", "nothing", "ablations.questions.simpler is 'nothing'; valid: large, no_skip_connections"),
+        (
+            "ablations.questions.simpler",
+            "nothing",
+            "ablations.questions.simpler is 'nothing'; valid: large, no_skip_connections",
+        ),
         (
             "ablations.questions",
             {"simpler": "plain_cnn", "no_skip": "no_skip_connections", "no_time": "no_time_embedding"},
             "ablations.questions is missing 'larger'",
         ),
-        ("ablations.replicated", ["reference", "big"], "ablations.replicated names 'big'; valid: large, no_skip_connections"),
+        (
+            "ablations.replicated",
+            ["reference", "big"],
+            "ablations.replicated names 'big'; valid: large, no_skip_connections",
+        ),
         ("ablations.training_seeds", [1, 1], "ablations.training_seeds must be distinct"),
     ],
 )

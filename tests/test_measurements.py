@@ -14,8 +14,8 @@ from fashion_diffusion.evaluation.loss_by_timestep import noise_prediction_error
 from fashion_diffusion.model.checkpoint import load_denoiser
 from fashion_diffusion.model.samplers import sample
 from fashion_diffusion.model.schedule import cosine_schedule, to_x0
-from fashion_diffusion.stats import metrics
 from fashion_diffusion.results.base import NOT_RESOLVED
+from fashion_diffusion.stats import metrics
 from fashion_diffusion.studies.ablation import reversals
 from fashion_diffusion.studies.ablation_training import (
     ablation_variants,

@@ -8,9 +8,9 @@ import re
 import pytest
 
 from fashion_diffusion.config import load_params
-from fashion_diffusion.results.registry import STUDIES as RESULTS
 from fashion_diffusion.report.render import environment
 from fashion_diffusion.results.base import read_result, write_result
+from fashion_diffusion.results.registry import STUDIES as RESULTS
 from tests.support.fixtures.sets import results
 
 SECTIONS = ["q1_2_one_step", "q2_3_conditioning", "q3_2_snapshots", "samplers"]
