@@ -659,13 +659,14 @@ def test_ablation_workers_change_the_schedule_not_the_weights(work, tmp_path):
         result = run_stage(work, "ablation_training")
         assert result.returncode == 0, result.stderr[-3000:]
         folder = copy_folder(work / "models/ablations", tmp_path / f"workers_{workers}")
-        record = json.loads((folder / "reference/training.json").read_text())
+        record = json.loads((folder / "reference/seed_0/training.json").read_text())
         assert (record["workers"], record["threads"]) == (workers, 1)
         weights[workers] = {
             path.relative_to(folder): load_denoiser(path, CPU)[0].state_dict()
             for path in sorted(folder.rglob("gflop_*.pt"))
         }
-    assert len(weights[1]) == 6 * 2 and weights[1].keys() == weights[2].keys()  # six variants, two budgets
+    runs = 6 + 3  # six variants at seed 0, three of them (ablations.replicated) again at seed 1
+    assert len(weights[1]) == runs * 2 and weights[1].keys() == weights[2].keys()  # two budgets each
     for path, one in weights[1].items():
         for name, value in one.items():
             torch.testing.assert_close(weights[2][path][name], value, rtol=0, atol=0, msg=f"{path}: {name}")

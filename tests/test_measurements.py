@@ -80,9 +80,11 @@ def test_every_variant_trains_with_the_first_seed_and_the_replicated_ones_with_e
         **{"ablations.training_seeds": [3, 4, 5], "ablations.replicated": ["reference", "clip_alignment"]}
     )
     trainings = [(v.name, v.seed) for v in ablation_variants(params)]
-    names = ["clip_alignment", *params.ablations.variants]
-    assert trainings[: len(names)] == [(name, 3) for name in names]  # the CLIP variant, the longest, first
-    assert trainings[len(names) :] == [(n, s) for s in (4, 5) for n in ("clip_alignment", "reference")]
+    clip = [("clip_alignment", s) for s in (3, 4, 5)]  # the longest trainings first, at every seed
+    assert trainings[:3] == clip
+    assert trainings[3 : 3 + len(params.ablations.variants)] == [(name, 3) for name in params.ablations.variants]
+    assert trainings[3 + len(params.ablations.variants) :] == [("reference", 4), ("reference", 5)]
+    assert len(set(trainings)) == len(trainings)
 
 
 def test_gaussian_reference_fid_matches_the_two_set_formula():

@@ -90,7 +90,7 @@ def test_one_mlflow_run_holds_every_stage_curves_tables_and_report(repo):
     stages = yaml.safe_load((repo / "dvc.lock").read_text())["stages"]  # foreach stages as run: clip_seed@1
     assert {run.data.tags[stage_tag(name)] for name in stages} == {"finished"}
     assert "train/final_loss" in run.data.metrics and "evaluate/fid" in run.data.metrics
-    assert "clip_eval/scorer_zero_shot_accuracy" in run.data.metrics
+    assert "clip_eval/zero_shot_accuracy" in run.data.metrics
     assert run.data.params["train.max_steps"] == "24"
     assert (
         len(client.get_metric_history(run.info.run_id, "train/loss"))

@@ -54,15 +54,19 @@ class Variant:
 
 
 def ablation_variants(p: Params) -> list[Variant]:
-    """Every training in order: the first seed of every variant, the CLIP-alignment variant first (the
-    scorer's forward and backward passes make it the longest), then ablations.variants in their order;
-    then the other seeds of the replicated variants."""
+    """Every training in the order that ends soonest with two workers: the CLIP-alignment variant at each of
+    its seeds first (the scorer's forward and backward passes make it the longest), then the first seed of
+    ablations.variants in their order, then the other seeds of the replicated ones."""
     a, clip = p.ablations, p.ablations.clip_alignment
-    designs = [(CLIP_VARIANT, clip.arch, clip.weight), *((name, arch, 0.0) for name, arch in a.variants.items())]
-    first, *others = a.training_seeds
-    return [Variant(name, arch, weight, first) for name, arch, weight in designs] + [
-        Variant(name, arch, weight, seed) for seed in others for name, arch, weight in designs if name in a.replicated
-    ]
+    seeds = a.training_seeds
+    replicated = CLIP_VARIANT in a.replicated
+    first = [Variant(CLIP_VARIANT, clip.arch, clip.weight, seed) for seed in (seeds if replicated else seeds[:1])]
+    designs = list(a.variants.items())
+    return (
+        first
+        + [Variant(name, arch, 0.0, seeds[0]) for name, arch in designs]
+        + [Variant(name, arch, 0.0, seed) for seed in seeds[1:] for name, arch in designs if name in a.replicated]
+    )
 
 
 def seed_folder(folder: Path, variant: str, seed: int) -> Path:
