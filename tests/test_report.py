@@ -345,3 +345,31 @@ def test_an_interval_that_rounds_to_its_value_prints_the_value_alone():
 
     assert est(Estimate(value=0.7831, low=0.7829, high=0.7834), percent=True) == "78.3%"
     assert est(Estimate(value=0.78, low=0.70, high=0.85), percent=True) == "78.0% [70.0%, 85.0%]"
+
+
+def test_a_difference_of_percentages_is_in_percentage_points_and_a_level_in_percent():
+    """Accuracy minus accuracy is a difference in percentage points (pp), its unit after the interval; a
+    single accuracy stays a percentage; a difference of other measures has no unit; off scale stays a word."""
+    from fashion_diffusion.report.format import diff, est
+    from fashion_diffusion.results.base import OFF_SCALE, Comparison
+
+    def compared(value: float, low: float, high: float, verdict: str = "higher") -> Comparison:
+        return Comparison(
+            value=value, low=low, high=high, se_sampling=0.01, se_seed=0.0, dof=None, p=0.01, p_holm=0.01,
+            family="f", verdict=verdict,
+        )  # fmt: skip
+
+    assert diff(compared(0.05, 0.032, 0.068), percent=True) == "+5.0 [+3.2, +6.8] pp"
+    assert diff(compared(-0.132, -0.203, -0.061), percent=True) == "-13.2 [-20.3, -6.1] pp"
+    assert diff(compared(0.05, 0.032, 0.068)) == "+0.05 [+0.032, +0.068]"
+    assert diff(compared(0.002, -0.002, 0.006), scale=1000) == "+2 [-2, +6]"
+    assert diff(compared(0.0, 0.0, 0.0, OFF_SCALE), percent=True) == OFF_SCALE
+    assert diff(None, percent=True) == "-"
+    assert est(Estimate(value=0.945, low=0.934, high=0.955), percent=True) == "94.5% [93.4%, 95.5%]"
+
+
+def test_the_report_writes_accuracy_differences_in_pp(report):
+    """Every accuracy difference the report shows is in percentage points, never a signed percentage."""
+    assert "+10.5 [+6.5, +14.5] pp higher" in report  # the ablation table: clip_alignment minus reference
+    assert "| -13.2 [-20.3, -6.1] pp | lower |" in report  # 5.2: sandal generated minus real
+    assert not re.search(r"[+-]\d+(?:\.\d+)?% \[", report)

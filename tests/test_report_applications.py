@@ -64,7 +64,7 @@ def test_the_verdicts_are_the_results_own(rendered):
     assert rows(rendered["q5_1_augmentation"], "real + generated")[0][-1] == "not resolved"
     assert rows(rendered["q5_1_augmentation"], "generated")[0][-2:] == ["0.36% / 0.50%", "lower"]
     selection = rendered["bonus_selection"]
-    assert [row[-1] for row in rows(selection, "coverage (variety)") + rows(selection, "KID x10^3 (distance)")] == [
+    assert [row[-1] for row in rows(selection, "coverage (variety)") + rows(selection, "KID x 1000 (distance)")] == [
         "lower",
         "not resolved",
     ]

@@ -58,7 +58,7 @@ def test_the_forward_process_and_the_time_embedding_read_the_training_and_cost_r
 
 def test_classes_are_failing_above_real_or_unresolved_and_the_weakest_says_which():
     text = render("q5_2_limitations")
-    assert "| sandal | 85.0% [78.0%, 87.0%] | 98.2% | -13.2% [-20.3%, -6.1%] | lower |" in text
+    assert "| sandal | 85.0% [78.0%, 87.0%] | 98.2% | -13.2 [-20.3, -6.1] pp | lower |" in text
     assert "Below their real-image accuracy: **sandal**." in text and "Above it: t-shirt and sneaker." in text
     assert "**shirt**'s (77.0%; real\n74.1%; against real: not resolved)." in text
     above = render("q5_2_limitations", headline=core.headline(weakest_above_real=True))

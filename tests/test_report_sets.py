@@ -1,6 +1,6 @@
 """The report sections of the studies that compare sample sets of one model (1.2, 2.3, 3.2 and the
 sampler table of 5.2), rendered from the fixture results: each result reads back from its file, and the
-tables say "off scale", "the default" and "own n" where the results say so, with no verdict word the
+tables say "off scale", "the default" and "not compared" where the results say so, with no verdict word the
 results do not hold."""
 
 import re
@@ -49,7 +49,7 @@ def test_the_sections_render_every_row_with_no_missing_value(rendered):
 def test_off_scale_and_unpaired_sets_draw_no_verdict(rendered):
     snapshots = rendered["q3_2_snapshots"]
     assert rows(snapshots, "819")[1][1:] == ["off scale"] * 3  # against the off-scale first snapshot
-    assert rows(rendered["samplers"], "`ddpm` 1000 steps, eta 1")[1][1] == "own n (50 images): pairs with no run"
+    assert rows(rendered["samplers"], "`ddpm` 1000 steps, eta 1")[1][1] == "not compared: 50 images, no paired default"
     assert rows(rendered["samplers"], "`dpmpp_2m_sde` 10 steps")[1][1] == "the default"
     assert "not resolved from the one before" in snapshots and "not converged" not in snapshots
 

@@ -26,9 +26,14 @@ def num(x: float | None, digits: int = 3) -> str:
     return f"{x:.{digits}g}"
 
 
-def _shown(percent: bool, digits: int, scale: float, signed: bool = False):
+def _points(x: float | None, digits: int = 1) -> str:
+    """A difference of two percentages in percentage points, without a unit: 0.05 -> "5.0"."""
+    return "n/a" if _missing(x) else f"{100 * x:.{digits}f}"
+
+
+def _shown(percent: bool, digits: int, scale: float, signed: bool = False, points: bool = False):
     def show(v: float) -> str:
-        text = pct(v, 1) if percent else num(v * scale, digits)
+        text = (_points(v, 1) if points else pct(v, 1)) if percent else num(v * scale, digits)
         return f"+{text}" if signed and not _missing(v) and v > 0 else text
 
     return show
@@ -42,13 +47,16 @@ def est(e: Estimate, percent: bool = False, digits: int = 3, scale: float = 1.0)
 
 
 def diff(c: Comparison | None, percent: bool = False, digits: int = 3, scale: float = 1.0) -> str:
-    """A difference `+value [low, high]`, or "off scale" when the instrument cannot read a side."""
+    """A difference `+value [low, high]`, or "off scale" when the instrument cannot read a side. A difference
+    of percentages (`percent`) is in percentage points: `+5.0 [+3.2, +6.8] pp` (the unit after the interval,
+    so that every `value [low, high]` of the report reads alike)."""
     if c is None:
         return "-"
     if c.off_scale:
         return c.verdict
-    show = _shown(percent, digits, scale, signed=True)
-    return f"{show(c.value)} [{show(c.low)}, {show(c.high)}]"
+    show = _shown(percent, digits, scale, signed=True, points=percent)
+    shown = f"{show(c.value)} [{show(c.low)}, {show(c.high)}]"
+    return f"{shown} pp" if percent else shown
 
 
 def word(c: Comparison | None) -> str:

@@ -7,12 +7,13 @@ words each table could hold and how many it drew.
 
 Gaps (section 5.3). Each candidate reads one shortfall against real data:
 
-    distance       1 - floor / FID of the headline samples; resolved when FID's interval lies above the floor
+    distance       1 - floor / FID of the headline samples; resolved when KID's interval lies above the KID of
+                   as many real images (FID is a level: its bias depends on n and on the model)
     variety        1 - coverage / real coverage at the same n; resolved when coverage's interval lies below
     weakest_class  1 - generated / real judge accuracy of the class most resolved below its real images
     realism        1 - accuracy of a classifier trained on generated images / trained on as many real ones
 
-The resolved gaps rank by that share. What a distance gap points to depends on what else was measured:
+The resolved gaps rank by that share (shares of different measures: an order of attention, not one scale). What a distance gap points to depends on what else was measured:
 more sampling steps when a run with more steps is resolved better by KID, longer training when the last
 EMA snapshot still beat the one before, else a larger network.
 """
@@ -46,7 +47,11 @@ def families(results: list[BaseModel]) -> list[Family]:
     """Each family's comparisons counted: read (not off scale), resolved, off scale; in order of first use."""
     counted: dict[str, dict[str, int]] = {}
     for result in results:
-        for c in comparisons(result):
+        seen: list[Comparison] = []  # a result may hold one comparison twice (the CLIP scorer's validation is
+        for c in comparisons(result):  # also its first seed's run): each counts once
+            if c in seen:
+                continue
+            seen.append(c)
             entry = counted.setdefault(c.family, {"comparisons": 0, "resolved": 0, "off_scale": 0})
             entry["off_scale" if c.off_scale else "comparisons"] += 1
             entry["resolved"] += c.resolved
@@ -69,7 +74,7 @@ def gaps(
         Gap(
             candidate="distance",
             share=1 - judged.real.fid / judged.fid.value,
-            resolved=judged.fid.low > judged.real.fid,
+            resolved=judged.kid.low > judged.real.kid,
             evidence=judged.fid,
             real_value=judged.real.fid,
             subject="FID",
