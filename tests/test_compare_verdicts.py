@@ -36,3 +36,11 @@ def test_verdicts_are_keyed_by_what_they_compare_and_sorted_by_how_they_changed(
     assert result["contradicted"] == [(key, "worse", "better")]
     assert result["moved"] == [("comparisons[large,16000.0].judged.coverage", "lower", NOT_RESOLVED)]
     assert len(result["agreed"]) == len(found) - 2
+
+
+def test_a_run_without_outputs_is_one_line(tmp_path, capsys):
+    import pytest
+
+    with pytest.raises(SystemExit) as ended:
+        compare_verdicts.main([str(tmp_path / "a"), str(tmp_path / "b")])
+    assert str(ended.value).startswith("compare_verdicts: ") and "\n" not in str(ended.value)

@@ -7,11 +7,13 @@ usage: python tools/compare_verdicts.py RUN_A RUN_B   (each a repository root ho
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
 from pydantic import BaseModel
 
+from fashion_diffusion.core.errors import ArtifactError
 from fashion_diffusion.results.base import NOT_RESOLVED, OFF_SCALE, Comparison
 from fashion_diffusion.results.registry import STUDIES, load
 
@@ -70,9 +72,15 @@ def compare(a: dict[str, Comparison], b: dict[str, Comparison]) -> dict[str, lis
     return out
 
 
-def main() -> None:
-    root_a, root_b = (Path(arg) for arg in sys.argv[1:3])
-    runs = [load(STUDIES, root) for root in (root_a, root_b)]
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="every verdict of two pipeline runs side by side")
+    parser.add_argument("run_a", type=Path, help="a repository root holding a run's outputs (reports/metrics/)")
+    parser.add_argument("run_b", type=Path, help="the other run's repository root")
+    args = parser.parse_args(argv)
+    try:
+        runs = [load(STUDIES, root) for root in (args.run_a, args.run_b)]
+    except ArtifactError as error:  # a missing file, or one written by another version of the studies
+        sys.exit(f"compare_verdicts: {error}")
     a = {f"{name}.{path}": c for name, result in runs[0].items() for path, c in verdicts(result).items()}
     b = {f"{name}.{path}": c for name, result in runs[1].items() for path, c in verdicts(result).items()}
     sorted_ = compare(a, b)
