@@ -3,7 +3,7 @@ resolved by KID (FID is a level whose bias depends on n and on the model)."""
 
 from fashion_diffusion.results.base import Estimate
 from fashion_diffusion.results.clip import ClipScorerResult
-from fashion_diffusion.studies.conclusions import families, gaps
+from fashion_diffusion.studies.conclusions import comparisons, families, gaps
 from tests.support.fixtures import applications, core, sets
 
 
@@ -13,8 +13,9 @@ def test_a_comparison_held_twice_in_one_result_counts_once():
     # the scorer's validation is also its first seed's run: the same two comparisons held twice
     assert clip.validation.blur in [run.blur for run in clip.seeds.runs]
     counted = {f.name: f for f in families([clip])}
-    held = {(c.family, c.value) for run in clip.seeds.runs for c in (run.blur, run.noise)}
-    assert sum(f.comparisons + f.off_scale for f in counted.values()) == len(held)
+    assert sum(f.comparisons + f.off_scale for f in counted.values()) == 2 * len(clip.seeds.runs)  # blur, noise
+    pretrained = clip.model_copy(update={"validation": clip.validation.model_copy(update={"training_seed": None})})
+    assert sum(f.comparisons + f.off_scale for f in families([pretrained])) == 2 * len(clip.seeds.runs) + 2
 
 
 def _distance(headline):
@@ -36,3 +37,13 @@ def test_the_distance_gap_is_resolved_by_kid_not_by_fid():
     assert not _distance(with_sets(far_fid, at_real_kid)).resolved  # FID far above its floor, KID at the real one
     resolved = _distance(with_sets(far_fid, above_real_kid))
     assert resolved.resolved and resolved.share == 1 - judged.real.fid / far_fid.value
+
+
+def test_equal_comparisons_in_different_rows_both_count():
+    guidance = sets.results()["guidance"]
+    row = guidance.scales[-1]
+    twin = row.model_copy(update={"scale": row.scale + 1.0})  # another row whose comparisons equal this one's
+    doubled = guidance.model_copy(update={"scales": [*guidance.scales, twin]})
+    before = sum(f.comparisons + f.off_scale for f in families([guidance]))
+    after = sum(f.comparisons + f.off_scale for f in families([doubled]))
+    assert after - before == len(list(comparisons(row)))

@@ -26,32 +26,36 @@ from pydantic import BaseModel
 
 from ..results.augmentation import AugmentationStudy
 from ..results.base import FAMILY_ALPHA, Comparison
+from ..results.clip import ClipScorerResult
 from ..results.conclusions import Conclusions, Family, Gap
 from ..results.headline import HeadlineResult
 from ..results.sets import SamplerStudy, SnapshotStudy
 
 
 def comparisons(result: BaseModel) -> Iterator[Comparison]:
-    """Every Comparison inside a result, however deep (fields, lists, dicts)."""
+    """Every Comparison inside a result, however deep (fields, lists, dicts), each once: the in-domain CLIP
+    scorer's validation is also its first seed's run (`repeated`), so it is not walked twice."""
     if isinstance(result, Comparison):
         yield result
         return
-    values = result.__dict__.values() if isinstance(result, BaseModel) else []
+    values = [v for name, v in result.__dict__.items() if not repeated(result, name)]
     for value in values:
         for item in value if isinstance(value, list) else value.values() if isinstance(value, dict) else [value]:
             if isinstance(item, BaseModel):
                 yield from comparisons(item)
 
 
+def repeated(result: BaseModel, field: str) -> bool:
+    """Whether a field of a result repeats another of its parts: the validation of a scorer that is one of
+    its seed runs (a pretrained scorer's validation is not, and counts)."""
+    return isinstance(result, ClipScorerResult) and field == "validation" and result.validation in result.seeds.runs
+
+
 def families(results: list[BaseModel]) -> list[Family]:
     """Each family's comparisons counted: read (not off scale), resolved, off scale; in order of first use."""
     counted: dict[str, dict[str, int]] = {}
     for result in results:
-        seen: list[Comparison] = []  # a result may hold one comparison twice (the CLIP scorer's validation is
-        for c in comparisons(result):  # also its first seed's run): each counts once
-            if c in seen:
-                continue
-            seen.append(c)
+        for c in comparisons(result):
             entry = counted.setdefault(c.family, {"comparisons": 0, "resolved": 0, "off_scale": 0})
             entry["off_scale" if c.off_scale else "comparisons"] += 1
             entry["resolved"] += c.resolved
