@@ -373,3 +373,21 @@ def test_the_report_writes_accuracy_differences_in_pp(report):
     assert "+10.5 [+6.5, +14.5] pp higher" in report  # the ablation table: clip_alignment minus reference
     assert "| -13.2 [-20.3, -6.1] pp | lower |" in report  # 5.2: sandal generated minus real
     assert not re.search(r"[+-]\d+(?:\.\d+)?% \[", report)
+
+
+def test_an_unresolved_word_names_both_p_values_when_only_holm_leaves_it_open():
+    """A comparison whose own interval excludes 0 but whose Holm-adjusted p-value does not pass says so, with
+    both p-values; one whose unadjusted p is above the threshold, or that is resolved, is its word alone."""
+    from fashion_diffusion.report.format import word
+    from fashion_diffusion.results.base import NOT_RESOLVED, Comparison
+
+    def compared(p: float, p_holm: float, verdict: str) -> Comparison:
+        return Comparison(
+            value=0.1, low=0.01, high=0.19, se_sampling=0.05, se_seed=0.0, dof=None, p=p, p_holm=p_holm,
+            family="f", verdict=verdict,
+        )  # fmt: skip
+
+    assert word(compared(0.018, 0.072, NOT_RESOLVED)) == "not resolved (p 0.018; Holm 0.072)"
+    assert word(compared(0.2, 0.6, NOT_RESOLVED)) == NOT_RESOLVED
+    assert word(compared(0.001, 0.004, "higher")) == "higher"
+    assert word(None) == "-"

@@ -90,6 +90,7 @@ def test_the_sections_follow_the_run():
     assert rows(shown["q4_2_difficulty"], "pixel variance")[0][3:] == [
         "-",
         "-",
+        "-",
         "undefined (constant over the classes)",
     ]
     assert len(rows(shown["q4_clip"], "ViT-B-32 `openai` (used)")) == 1

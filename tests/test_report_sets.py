@@ -69,7 +69,7 @@ def test_accuracy_and_coverage_say_higher_or_lower_and_only_kid_says_better(rend
 
 def test_the_guidance_conclusions_come_from_the_result(rendered):
     text = rendered["q2_3_conditioning"]
-    assert "lowest KID is at scale 0.5 (the default)" in text
+    assert "lowest KID point value is at scale 0.5, the default" in text
     assert "no scale is resolved better than the default by KID" in text
     assert "**pullover**" in text and "**trouser**" in text  # the largest and smallest unconditional shares
     assert f"{load_params().model.embedding_dim}-dimensional" in text

@@ -226,6 +226,8 @@ def test_the_attribute_verdict_never_hides_a_level_below_chance():
 
     above, below, unresolved = c(0.3, "above chance"), c(-0.2, "below chance"), c(0.01, NOT_RESOLVED)
     assert attribute_verdict(above, {"a": above, "b": above}) == "controlled well"
+    # far above chance when pooled, but one level not resolved from chance: never "well", and named
+    assert attribute_verdict(above, {"a": above, "b": unresolved}) == "controlled except at b (not resolved from chance)"
     assert attribute_verdict(c(0.1, "above chance"), {"a": above, "b": unresolved}) == "controlled, weakly"
     assert attribute_verdict(above, {"a": above, "b": below}) == "controlled except at b"
     assert attribute_verdict(unresolved, {"a": below, "b": above, "c": below}) == "not controlled at a and c"
@@ -281,3 +283,14 @@ def test_every_style_block_starts_from_the_same_noise(tiny_config):
         torch.nn.init.zeros_(table.weight)  # ...and nothing else does: without style embeddings all blocks agree
     images = sample_columns(model, info, columns, sampling, seed=5).reshape(len(columns), 6, 8, 8)
     assert all((block == images[0]).all() for block in images)
+
+
+def test_the_report_states_the_margin_the_study_uses():
+    """The style section names the "well" margin of the study as a number: the two must not drift apart."""
+    from pathlib import Path
+
+    from fashion_diffusion.report.render import TEMPLATES
+    from fashion_diffusion.studies.style_control import WELL_MARGIN
+
+    text = (Path(TEMPLATES) / "sections" / "bonus_style.md.j2").read_text()
+    assert f"({WELL_MARGIN:g}: {100 * WELL_MARGIN:g} percentage points)" in text

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 
-from ..results.base import Comparison, Estimate
+from ..results.base import FAMILY_ALPHA, NOT_RESOLVED, Comparison, Estimate
 
 
 def _missing(x) -> bool:
@@ -60,8 +60,13 @@ def diff(c: Comparison | None, percent: bool = False, digits: int = 3, scale: fl
 
 
 def word(c: Comparison | None) -> str:
-    """The verdict word of a comparison ("-" for none)."""
-    return "-" if c is None else c.verdict
+    """The verdict word of a comparison ("-" for none); "not resolved" names both p-values when the
+    comparison's own interval excludes 0 and only Holm's adjustment within its family leaves it open."""
+    if c is None:
+        return "-"
+    if c.verdict == NOT_RESOLVED and c.p is not None and c.p < FAMILY_ALPHA and c.p_holm is not None:
+        return f"{c.verdict} (p {c.p:.2g}; Holm {c.p_holm:.2g})"
+    return c.verdict
 
 
 def table(rows: list[dict], columns: list[str] | None = None) -> str:

@@ -23,8 +23,8 @@ from ..style.bins import StyleBins, assign_levels
 
 FAMILY = "style levels"
 ATTRIBUTE_FAMILY = "style attributes"
-# An attribute is "controlled well" when, beside its levels' and its pooled verdicts, its pooled hit rate
-# beats chance by at least this margin.
+# An attribute is "controlled well" when its pooled hit rate beats chance by at least this margin and
+# every one of its levels is resolved above chance.
 WELL_MARGIN = 0.2
 
 
@@ -188,23 +188,32 @@ def _level(name: str, lv: int, m: dict, hit_rate: Estimate, versus: Comparison, 
 
 
 def attribute_verdict(pooled: Comparison, levels: dict[str, Comparison]) -> str:
-    """An attribute's verdict from its pooled hit rate minus chance and its levels' comparisons with chance (name -> Comparison, in order). A level fails when it is below chance. With no
-    failing level: "controlled well" when the pooled rate is above chance by at least WELL_MARGIN,
-    "controlled, weakly" when above chance by less, else not resolved from chance (or "not controlled",
-    below it). With failing levels, named: "controlled except at upright" when the pooled rate is still
-    above chance, "not controlled at upright" when not, "not controlled at any level" when all fail."""
+    """An attribute's verdict from its pooled hit rate minus chance and its levels' comparisons with chance
+    (name -> Comparison, in order). A level fails when it is below chance. With failing levels, named:
+    "controlled except at upright" when the pooled rate is still above chance, "not controlled at upright"
+    when not, "not controlled at any level" when all fail. With none: "controlled well" when the pooled rate
+    is above chance by at least WELL_MARGIN and every level is resolved above chance; "controlled except at
+    upright (not resolved from chance)" when the pooled rate is that far above chance but a level is not
+    resolved from it; "controlled, weakly" when above chance by less; else not resolved from chance (or
+    "not controlled", below it)."""
     failing = [name for name, c in levels.items() if c.verdict == CHANCE_WORDS[1]]
     above = pooled.verdict == CHANCE_WORDS[0]
     if failing and len(failing) == len(levels):
         return "not controlled at any level"
     if failing:
-        where = failing[0] if len(failing) == 1 else f"{', '.join(failing[:-1])} and {failing[-1]}"
-        return f"controlled except at {where}" if above else f"not controlled at {where}"
+        return f"controlled except at {_names(failing)}" if above else f"not controlled at {_names(failing)}"
     if pooled.verdict == CHANCE_WORDS[1]:
         return "not controlled"
     if not above:
         return "not resolved from chance"
-    return "controlled well" if pooled.value >= WELL_MARGIN else "controlled, weakly"
+    if pooled.value < WELL_MARGIN:
+        return "controlled, weakly"
+    unresolved = [name for name, c in levels.items() if c.verdict != CHANCE_WORDS[0]]
+    return f"controlled except at {_names(unresolved)} (not resolved from chance)" if unresolved else "controlled well"
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _defined(x: float) -> float | None:
