@@ -227,7 +227,9 @@ def test_the_attribute_verdict_never_hides_a_level_below_chance():
     above, below, unresolved = c(0.3, "above chance"), c(-0.2, "below chance"), c(0.01, NOT_RESOLVED)
     assert attribute_verdict(above, {"a": above, "b": above}) == "controlled well"
     # far above chance when pooled, but one level not resolved from chance: never "well", and named
-    assert attribute_verdict(above, {"a": above, "b": unresolved}) == "controlled except at b (not resolved from chance)"
+    assert (
+        attribute_verdict(above, {"a": above, "b": unresolved}) == "controlled except at b (not resolved from chance)"
+    )
     assert attribute_verdict(c(0.1, "above chance"), {"a": above, "b": unresolved}) == "controlled, weakly"
     assert attribute_verdict(above, {"a": above, "b": below}) == "controlled except at b"
     assert attribute_verdict(unresolved, {"a": below, "b": above, "c": below}) == "not controlled at a and c"
