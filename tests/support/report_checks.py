@@ -103,6 +103,11 @@ def weakest_class(report: str, headline: HeadlineResult) -> list[str]:
                 found.append(
                     f'{name} ({shown}) is called the weakest; the weakest is {headline.weakest}: "{passage[:70]}"'
                 )
+        for match in re.finditer(rf"furthest below its real accuracy\W{{0,4}}({_CLASS})\b", passage, re.IGNORECASE):
+            c = classes[match.group(1).lower()]
+            if not c.generated.value < c.real:
+                shown = f"{pct(c.generated.value)} vs {pct(c.real)} real"
+                found.append(f'{c.name} ({shown}) is called furthest below its real accuracy: "{passage[:70]}"')
         said = re.search(rf"lowest accuracy among the samples is\W{{0,3}}({_CLASS})\b", passage, re.IGNORECASE)
         if said and classes[said.group(1).lower()].generated.value != lowest:
             found.append(f"{said.group(1)} is called lowest among the samples; the lowest accuracy is {pct(lowest)}")

@@ -10,7 +10,8 @@ Gaps (section 5.3). Each candidate reads one shortfall against real data:
     distance       1 - floor / FID of the headline samples; resolved when KID's interval lies above the KID of
                    as many real images (FID is a level: its bias depends on n and on the model)
     variety        1 - coverage / real coverage at the same n; resolved when coverage's interval lies below
-    weakest_class  1 - generated / real judge accuracy of the class most resolved below its real images
+    weakest_class  1 - generated / real judge accuracy of the class most resolved below its real images (else the
+                   class furthest below; no candidate when every class reaches its real images' accuracy)
     realism        1 - accuracy of a classifier trained on generated images / trained on as many real ones
 
 The resolved gaps rank by that share (shares of different measures: an order of attention, not one scale). What a distance gap points to depends on what else was measured:
@@ -96,17 +97,18 @@ def gaps(
     ]
     below = [c for c in headline.classes if c.versus_real.resolved and c.versus_real.value < 0]
     weakest = min(below or headline.classes, key=lambda c: c.generated.value / max(c.real, 1e-9))
-    found.append(
-        Gap(
-            candidate="weakest_class",
-            share=1 - weakest.generated.value / weakest.real,
-            resolved=weakest.versus_real.resolved and weakest.versus_real.value < 0,
-            evidence=weakest.versus_real,
-            real_value=weakest.real,
-            subject=weakest.name,
-            next_steps=["weakest_class"],
+    if weakest.generated.value < weakest.real:  # no candidate when every class reaches its real accuracy
+        found.append(
+            Gap(
+                candidate="weakest_class",
+                share=1 - weakest.generated.value / weakest.real,
+                resolved=weakest.versus_real.resolved and weakest.versus_real.value < 0,
+                evidence=weakest.versus_real,
+                real_value=weakest.real,
+                subject=weakest.name,
+                next_steps=["weakest_class"],
+            )
         )
-    )
     sets = {s.name: s for s in augmentation.sets}
     generated, real = sets["generated"], sets["real"]
     found.append(
