@@ -42,6 +42,7 @@ def main() -> None:
         torch.as_tensor(setup.data.test_labels[held_out]),
         e.loss_by_t_buckets,
         e.seed,
+        bf16=e.bf16,
     )
     buckets = loss_buckets(edges, errors, setup.resamples, setup.seed)
     study = snapshot_study(setup, steps, scores, e.snapshot_per_class, buckets, errors.shape[1])

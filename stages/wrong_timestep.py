@@ -30,6 +30,7 @@ def main() -> None:
         torch.as_tensor(data.test_labels[:n]),
         pr.timestep_shifts,
         pr.seed,
+        bf16=p.evaluate.bf16,
     )
     result = wrong_timestep_result(errors, pr.timestep_shifts, p.statistics.bootstrap_resamples, p.statistics.seed)
     by_t = by_true_timestep(errors, p.evaluate.loss_by_t_buckets, info.schedule().timesteps)

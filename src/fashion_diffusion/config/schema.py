@@ -328,6 +328,7 @@ class EvaluateParams(Section):
     snapshot_per_class: PositiveInt  # quality over training: images per class from each EMA snapshot
     loss_by_t_images: PositiveInt
     loss_by_t_buckets: Annotated[int, Field(ge=1, le=100)]
+    bf16: bool  # bfloat16 autocast for the model in every held-out noise-prediction error, as in training
     style_per_level: PositiveInt
     arch_bench_steps: PositiveInt
     arch_bench_batch: Annotated[int, Field(ge=1, le=1024)]

@@ -83,7 +83,9 @@ def judge_training(path: Path, setup: EvaluationSetup, p: Params, loss_images: t
     model, info = load_denoiser(path, setup.device)
     generated = generate(model, info, a.per_class, Sampling.of(p.sample), a.seed)
     labels = torch.as_tensor(setup.data.test_labels[: len(loss_images)])
-    _, errors = errors_by_bucket(model, info.schedule(), info.prediction, loss_images, labels, a.loss_buckets, a.seed)
+    _, errors = errors_by_bucket(
+        model, info.schedule(), info.prediction, loss_images, labels, a.loss_buckets, a.seed, bf16=p.evaluate.bf16
+    )
     return Judged(generated, setup.judge(generated.images, generated.labels), errors)
 
 

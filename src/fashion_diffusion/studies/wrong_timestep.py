@@ -51,15 +51,19 @@ def wrong_timestep_errors(
     class_labels: torch.Tensor,
     shifts: list[int],
     seed: int,
+    bf16: bool = False,
 ) -> pd.DataFrame:
-    """Per image: its true t and one column of squared error per condition (see `told_timesteps`)."""
+    """Per image: its true t and one column of squared error per condition (see `told_timesteps`); `bf16`:
+    the model under bfloat16 autocast (`noise_prediction_errors`)."""
     generator = torch.Generator().manual_seed(seed)
     t = torch.randint(0, schedule.timesteps, (images.shape[0],), generator=generator)
     noise = torch.randn(images.shape, generator=generator)
     told = told_timesteps(t, shifts, schedule.timesteps, generator)
     columns = {"t": t.numpy()}
     columns |= {
-        name: noise_prediction_errors(model, schedule, prediction, images, class_labels, t, noise, told_t).numpy()
+        name: noise_prediction_errors(
+            model, schedule, prediction, images, class_labels, t, noise, told_t, bf16=bf16
+        ).numpy()
         for name, told_t in told.items()
     }
     return pd.DataFrame(columns)
