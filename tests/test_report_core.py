@@ -48,7 +48,9 @@ def test_the_loss_is_named_as_configured():
 def test_the_forward_process_and_the_time_embedding_read_the_training_and_cost_results():
     forward = render("q1_1_forward")
     assert (
-        "below 0.5 at t = 496" in forward and "below 0.1 at t = 793" in forward and "t = 999 it is 2.43e-09 (not 0" in forward
+        "below 0.5 at t = 496" in forward
+        and "below 0.1 at t = 793" in forward
+        and "t = 999 it is 2.43e-09 (not 0" in forward
     )
     time = render("q3_3_time")
     assert "sinusoids of 64 frequencies" in time and time.rstrip().endswith("[the ablation part]")
